@@ -1,0 +1,5 @@
+export * from './identity';
+export * from './password';
+export * from './roles';
+export * from './secrets';
+export * from './tokens';

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+// One zod fragment per concern; each entry point merges the fragments it needs.
+// The README's configuration table lists every variable declared here.
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+export const loggingEnv = z.object({
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+});
+
+export const storageEnv = z.object({
+  UMP_DATA_DIR: z.string().default('./.ump'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+});
+
+export const authEnv = z.object({
+  /** Signs user JWTs. Generated and kept in UMP_DATA_DIR when unset (embedded mode only). */
+  JWT_SECRET: secret.optional(),
+  JWT_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+  /** Signs the identity the gateway forwards to subgraphs. Same rule as JWT_SECRET. */
+  UMP_INTERNAL_SECRET: secret.optional(),
+});
+
+export const adminEnv = z.object({
+  UMP_ADMIN_EMAIL: z.string().email().default('admin@ump.local'),
+  UMP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+});
+
+export const gatewayEnv = z.object({
+  PORT: port(4000),
+  HOST: z.string().default('0.0.0.0'),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(20_000),
+  SUBGRAPH_TENANT_URL: z.string().url().optional(),
+  SUBGRAPH_DEVICE_URL: z.string().url().optional(),
+});
+
+export const subgraphEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  HOST: z.string().default('0.0.0.0'),
+});
+
+/** Multi-process mode: every process must reach the same PostgreSQL and Redis and share the secrets. */
+export const clusterEnv = z.object({
+  DATABASE_URL: z.string().url(),
+  REDIS_URL: z.string().url(),
+  JWT_SECRET: secret,
+  UMP_INTERNAL_SECRET: secret,
+});

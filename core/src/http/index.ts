@@ -1,0 +1,3 @@
+export * from './apollo';
+export * from './graphql-route';
+export * from './server';

@@ -1,0 +1,78 @@
+import { isUniqueViolation, type Prisma, type TenantDb } from '@ump/db';
+import { conflict } from '@ump/core';
+
+export interface DeviceFilter {
+  tenantId?: string;
+  search?: string;
+  labels?: string[];
+  profileId?: string;
+}
+
+function whereOf(filter: DeviceFilter): Prisma.DeviceWhereInput {
+  return {
+    ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+    ...(filter.search ? { name: { contains: filter.search, mode: 'insensitive' } } : {}),
+    ...(filter.labels?.length ? { labels: { hasEvery: filter.labels } } : {}),
+    ...(filter.profileId ? { profileId: filter.profileId } : {}),
+  };
+}
+
+const nameTaken = (name?: string) => conflict(`A device named "${name}" already exists`, 'input.name');
+
+/** Devices and their credentials, in the scoped tenant. */
+export const deviceStore = {
+  /** Creates a device with its credential in one statement (a nested write is atomic). */
+  async create(
+    db: TenantDb,
+    tenantId: string,
+    input: { name: string; profileId?: string | null; labels: string[]; attributes: Prisma.InputJsonObject },
+    tokenHash: string,
+  ) {
+    try {
+      return await db.device.create({
+        data: { ...input, tenantId, credential: { create: { tenantId, tokenHash } } },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameTaken(input.name);
+      throw error;
+    }
+  },
+
+  async update(db: TenantDb, id: string, data: Prisma.DeviceUncheckedUpdateManyInput, expectedUpdatedAt?: Date) {
+    try {
+      const where = expectedUpdatedAt ? { id, updatedAt: expectedUpdatedAt } : { id };
+      const { count } = await db.device.updateMany({ where, data });
+      return count === 0 ? null : db.device.findUnique({ where: { id } });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameTaken(typeof data.name === 'string' ? data.name : undefined);
+      throw error;
+    }
+  },
+
+  async remove(db: TenantDb, id: string): Promise<boolean> {
+    return (await db.device.deleteMany({ where: { id } })).count > 0;
+  },
+
+  byIds: (db: TenantDb, ids: readonly string[]) => db.device.findMany({ where: { id: { in: [...ids] } } }),
+
+  async page(db: TenantDb, filter: DeviceFilter, size: number, afterId?: string) {
+    const where = whereOf(filter);
+    const [rows, total] = await Promise.all([
+      db.device.findMany({
+        where: afterId ? { AND: [where, { id: { gt: afterId } }] } : where,
+        orderBy: { id: 'asc' },
+        take: size + 1,
+      }),
+      db.device.count({ where }),
+    ]);
+    return { rows, total };
+  },
+
+  /** Replaces the token hash; false when the device is not in scope. */
+  async rotateToken(db: TenantDb, deviceId: string, tokenHash: string): Promise<boolean> {
+    const { count } = await db.deviceCredential.updateMany({ where: { deviceId }, data: { tokenHash, rotatedAt: new Date() } });
+    return count > 0;
+  },
+};
+
+export type DeviceRow = Awaited<ReturnType<typeof deviceStore.byIds>>[number];

@@ -1,0 +1,43 @@
+// The device subgraph as its own process (multi-process mode). PostgreSQL, Redis and the
+// shared secrets are required here: every process must agree on them.
+import {
+  authEnv,
+  clusterEnv,
+  closeOnSignals,
+  createCache,
+  createLogger,
+  createMetrics,
+  loadConfigOrExit,
+  loggingEnv,
+  serveSubgraph,
+  subgraphEnv,
+} from '@ump/core';
+import { createDatabase } from '@ump/db';
+import { createDeviceSubgraph } from './index';
+
+const config = loadConfigOrExit(loggingEnv.extend(subgraphEnv.shape).extend(authEnv.shape).extend(clusterEnv.shape));
+const logger = createLogger({ name: 'device', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+
+async function main() {
+  const database = await createDatabase({ databaseUrl: config.DATABASE_URL });
+  const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
+  const metrics = createMetrics('device');
+  const subgraph = createDeviceSubgraph({
+    prisma: database.prisma,
+    cache,
+    logger,
+    metrics,
+    internalSecret: config.UMP_INTERNAL_SECRET,
+  });
+  const served = await serveSubgraph(subgraph, { port: config.PORT ?? 4002, host: config.HOST, logger, metrics });
+  closeOnSignals(logger, async () => {
+    await served.close();
+    await cache.close();
+    await database.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'device subgraph failed to start');
+  process.exitCode = 1;
+});

@@ -1,0 +1,78 @@
+import { badInput, conflict, createDeviceToken, notFound, requireTenant, validate, validId } from '@ump/core';
+import type { Prisma } from '@ump/db';
+import type { DeviceContext } from '../../context';
+import { deviceStore } from '../../data/devices';
+import { attributes, createDeviceInput, updateDeviceInput } from '../inputs';
+
+async function assertProfileInScope(ctx: DeviceContext, profileId: string | null | undefined, field: string) {
+  if (profileId && !(await ctx.loaders.profile.load(profileId))) throw badInput(field, 'no such device profile');
+}
+
+/** Creates a device and its access token; the token is returned once and stored hashed. */
+export async function createDevice(_: unknown, args: { input: unknown }, ctx: DeviceContext) {
+  const { tenantId } = requireTenant(ctx.identity, 'OPERATOR', 'create devices');
+  const input = validate(createDeviceInput, args.input, 'input');
+  await assertProfileInScope(ctx, input.profileId, 'input.profileId');
+  const { token, tokenHash } = createDeviceToken();
+  const device = await deviceStore.create(
+    ctx.db,
+    tenantId,
+    {
+      name: input.name,
+      profileId: input.profileId ?? null,
+      labels: input.labels ?? [],
+      attributes: (input.attributes ?? {}) as Prisma.InputJsonObject,
+    },
+    tokenHash,
+  );
+  return { device, accessToken: token };
+}
+
+export async function updateDevice(_: unknown, args: { id: string; input: unknown }, ctx: DeviceContext) {
+  requireTenant(ctx.identity, 'OPERATOR', 'change devices');
+  const id = validId(args.id);
+  const input = validate(updateDeviceInput, args.input, 'input');
+  await assertProfileInScope(ctx, input.profileId, 'input.profileId');
+  const device = await deviceStore.update(ctx.db, id, input);
+  if (!device) throw notFound('Device', 'id');
+  return device;
+}
+
+export async function deleteDevice(_: unknown, args: { id: string }, ctx: DeviceContext) {
+  requireTenant(ctx.identity, 'OPERATOR', 'delete devices');
+  const id = validId(args.id);
+  if (!(await deviceStore.remove(ctx.db, id))) throw notFound('Device', 'id');
+  return id;
+}
+
+const MERGE_ATTEMPTS = 3;
+
+/**
+ * Merges attributes (null removes a key). Optimistic: the write succeeds only if nobody
+ * changed the device since it was read, so two concurrent merges never lose each other's keys.
+ */
+export async function updateDeviceAttributes(_: unknown, args: { id: string; attributes: unknown }, ctx: DeviceContext) {
+  requireTenant(ctx.identity, 'OPERATOR', 'change devices');
+  const id = validId(args.id);
+  const patch = validate(attributes, args.attributes, 'attributes');
+  for (let attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
+    const [current] = await deviceStore.byIds(ctx.db, [id]);
+    if (!current) throw notFound('Device', 'id');
+    const merged: Record<string, unknown> = { ...(current.attributes as Record<string, unknown>), ...patch };
+    for (const [key, value] of Object.entries(patch)) if (value === null) delete merged[key];
+    validate(attributes, merged, 'attributes');
+    const updated = await deviceStore.update(ctx.db, id, { attributes: merged as Prisma.InputJsonObject }, current.updatedAt);
+    if (updated) return updated;
+  }
+  throw conflict('The device changed while its attributes were being merged; try again', 'attributes');
+}
+
+/** New token; the old one stops working (the intake's cache is told in the pipeline issue). */
+export async function rotateDeviceToken(_: unknown, args: { id: string }, ctx: DeviceContext) {
+  requireTenant(ctx.identity, 'OPERATOR', 'rotate device tokens');
+  const id = validId(args.id);
+  const { token, tokenHash } = createDeviceToken();
+  if (!(await deviceStore.rotateToken(ctx.db, id, tokenHash))) throw notFound('Device', 'id');
+  const device = await ctx.loaders.device.load(id);
+  return { device, accessToken: token };
+}
