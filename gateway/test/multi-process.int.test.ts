@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import path from 'node:path';
+import { randomSecret } from '@ump/core';
+import { describeWith, testServiceUrls } from '@ump/core/src/testing/services';
+import { eventually } from '@ump/core/src/testing/eventually';
+import { createTestDatabase } from '@ump/db/src/testing';
+import { codes, gql, ok } from './client';
+
+const root = path.resolve(__dirname, '../..');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  return port;
+}
+
+// Each service as its own process, configured only through its environment, as in docker-compose.
+describeWith('postgres', 'redis')('multi-process mode', () => {
+  const children: ChildProcess[] = [];
+  const output: string[] = [];
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const ports = { gateway: 0, tenant: 0, device: 0 };
+
+  function start(entry: string, env: Record<string, string>) {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => output.push(String(d)));
+    child.stderr!.on('data', (d) => output.push(String(d)));
+    children.push(child);
+  }
+
+  const healthy = async (port: number) => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    for (const name of Object.keys(ports) as Array<keyof typeof ports>) ports[name] = await freePort();
+    const shared = {
+      DATABASE_URL: database.url,
+      REDIS_URL: testServiceUrls.redis,
+      JWT_SECRET: randomSecret(),
+      UMP_INTERNAL_SECRET: randomSecret(),
+      HOST: '127.0.0.1',
+    };
+    start('subgraphs/tenant/src/main.ts', { ...shared, PORT: String(ports.tenant), UMP_ADMIN_EMAIL: 'ops@ump.test', UMP_ADMIN_PASSWORD: 'multi process password' });
+    start('subgraphs/device/src/main.ts', { ...shared, PORT: String(ports.device) });
+    start('gateway/src/main.ts', {
+      ...shared,
+      PORT: String(ports.gateway),
+      SUBGRAPH_TENANT_URL: `http://127.0.0.1:${ports.tenant}/graphql`,
+      SUBGRAPH_DEVICE_URL: `http://127.0.0.1:${ports.device}/graphql`,
+    });
+    for (const port of Object.values(ports)) {
+      await eventually(() => healthy(port), { timeoutMs: 30_000, what: `port ${port} to answer /healthz` }).catch((error: Error) => {
+        throw new Error(`${error.message}; service output:\n${output.join('')}`);
+      });
+    }
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await database?.drop();
+  });
+
+  it('serves the federated API across three processes', async () => {
+    const url = `http://127.0.0.1:${ports.gateway}/graphql`;
+    const { token } = (await ok(url, 'mutation { login(email: "ops@ump.test", password: "multi process password") { token } }')).login;
+    const admin = { token };
+    const tenant = (await ok(url, 'mutation { createTenant(input: { name: "split" }) { id } }', {}, admin)).createTenant;
+    await ok(url, 'mutation($t: ID!) { createUser(input: { tenantId: $t, email: "op@split.io", password: "a long enough password", role: OPERATOR }) { id } }', { t: tenant.id }, admin);
+    const op = { token: (await ok(url, 'mutation { login(email: "op@split.io", password: "a long enough password") { token } }')).login.token };
+    await ok(url, 'mutation { createDevice(input: { name: "far-away" }) { device { id } } }', {}, op);
+    const data = await ok(url, '{ devices { totalCount edges { node { name tenant { name } } } } }', {}, op);
+    expect(data.devices).toEqual({ totalCount: 1, edges: [{ node: { name: 'far-away', tenant: { name: 'split' } } }] });
+  });
+
+  it('has each subgraph refuse requests that did not come through the gateway', async () => {
+    for (const port of [ports.tenant, ports.device]) {
+      const res = await gql(`http://127.0.0.1:${port}/graphql`, '{ __typename }');
+      expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
+  it('exposes Prometheus metrics on every service', async () => {
+    for (const port of Object.values(ports)) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toContain('ump_graphql_requests_total');
+      expect(text).toContain('process_cpu_seconds_total');
+    }
+  });
+
+  it('shuts every process down cleanly on SIGTERM', async () => {
+    const exits = children.map((child) => once(child, 'exit'));
+    for (const child of children) child.kill('SIGTERM');
+    const codes = (await Promise.all(exits)).map(([code]) => code);
+    expect(codes).toEqual([0, 0, 0]);
+  });
+});
