@@ -8,3 +8,5 @@ export * from './metrics';
 export * from './validation';
 export * from './lifecycle';
 export * from './ports';
+export * from './events';
+export * from './telemetry/store';

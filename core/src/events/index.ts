@@ -1,0 +1,3 @@
+export * from './dead-letter';
+export * from './device-events';
+export * from './telemetry';
