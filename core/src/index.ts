@@ -10,3 +10,4 @@ export * from './lifecycle';
 export * from './ports';
 export * from './events';
 export * from './telemetry/store';
+export * from './ids';

@@ -33,15 +33,18 @@ function valuePaths(document: DocumentNode) {
  */
 export function fieldOfError(error: GraphQLFormattedError, document: DocumentNode): string | undefined {
   const { byOffset, byVariable } = valuePaths(document);
-  const variable = /^Variable "\$(\w+)" (?:got invalid value .*? at "\1((?:\.[^"]+|\[\d+\])*)"|got invalid value|of required type)/s.exec(
+  const variable = /^Variable "\$(\w+)" (?:got invalid value .*? at "\1((?:\.[^"]+|\[\d+\])*)"|got invalid value|of required type|of non-null type)/s.exec(
     error.message,
   );
   if (variable) {
     const argument = byVariable.get(variable[1]!);
-    const notDefined = /Field "(\w+)" is not defined by type/.exec(error.message);
-    const rest = (variable[2] ?? '').replace(/\[(\d+)\]/g, '.$1') + (notDefined ? `.${notDefined[1]}` : '');
+    // The field graphql-js names inside the value: an unknown one, or a required one missing.
+    const inner = /Field "(\w+)" (?:is not defined by type|of required type .* was not provided)/.exec(error.message);
+    const rest = (variable[2] ?? '').replace(/\[(\d+)\]/g, '.$1') + (inner ? `.${inner[1]}` : '');
     return argument ? argument + rest : undefined;
   }
+  const missingArgument = /^Field "\w+" argument "(\w+)" of type .* is required, but it was not provided\./.exec(error.message);
+  if (missingArgument) return missingArgument[1];
   const source = document.loc?.source;
   const location = error.locations?.[0];
   if (!source || !location) return undefined;

@@ -14,6 +14,11 @@ interface Walk {
   variables: Record<string, unknown>;
   /** Fragment names on the current path: a cycle is invalid GraphQL, but never loop on it. */
   seen: Set<string>;
+  /**
+   * Each fragment's measure, computed once: without it a fragment spread twice in each of n
+   * nested fragments is walked 2^n times, and a 1 KB query could stall the gateway.
+   */
+  measured: Map<string, { depth: number; cost: number }>;
 }
 
 function numberArg(value: ValueNode | undefined, variables: Record<string, unknown>): number | undefined {
@@ -47,9 +52,15 @@ function measure(set: SelectionSetNode, walk: Walk): { depth: number; cost: numb
       const name = selection.name.value;
       const fragment = walk.fragments.get(name);
       if (!fragment || walk.seen.has(name)) continue;
-      walk.seen.add(name);
-      inner = measure(fragment.selectionSet, walk);
-      walk.seen.delete(name);
+      const known = walk.measured.get(name);
+      if (known) {
+        inner = known;
+      } else {
+        walk.seen.add(name);
+        inner = measure(fragment.selectionSet, walk);
+        walk.seen.delete(name);
+        walk.measured.set(name, inner);
+      }
     }
     depth = Math.max(depth, inner.depth);
     cost += inner.cost;
@@ -68,7 +79,7 @@ export function operationComplexity(
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((d) => [d.name.value, d]),
   );
-  return measure(operation.selectionSet, { fragments, variables, seen: new Set() });
+  return measure(operation.selectionSet, { fragments, variables, seen: new Set(), measured: new Map() });
 }
 
 /**

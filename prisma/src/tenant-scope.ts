@@ -1,10 +1,25 @@
 import type { PrismaClient } from './generated/client';
 import type { Identity } from '@ump/core';
 
-// Models whose rows belong to one tenant through a `tenantId` column.
-const tenantOwned = new Set(['User', 'ApiKey', 'DeviceProfile', 'Device', 'DeviceCredential']);
+/**
+ * Relation fields of every model. Writes through a scoped client may not use them: a nested
+ * write (`connect`, nested `create`) would bypass the scope, so each model is written by its
+ * own call. A test checks this table against the datamodel.
+ */
+export const relationFields: Record<string, readonly string[]> = {
+  Tenant: ['users', 'apiKeys'],
+  User: ['tenant'],
+  ApiKey: ['tenant'],
+  DeviceProfile: ['devices'],
+  Device: ['profile', 'credential'],
+  DeviceCredential: ['device'],
+};
 
-const filtered = new Set([
+// Models whose rows belong to one tenant through a `tenantId` column.
+export const tenantOwnedModels: readonly string[] = ['User', 'ApiKey', 'DeviceProfile', 'Device', 'DeviceCredential'];
+const tenantOwned = new Set(tenantOwnedModels);
+
+const reading = new Set([
   'findUnique',
   'findUniqueOrThrow',
   'findFirst',
@@ -13,16 +28,15 @@ const filtered = new Set([
   'count',
   'aggregate',
   'groupBy',
-  'update',
-  'updateMany',
-  'updateManyAndReturn',
   'delete',
   'deleteMany',
 ]);
+const updating = new Set(['update', 'updateMany', 'updateManyAndReturn']);
 const creating = new Set(['create', 'createMany', 'createManyAndReturn']);
 
-type Where = Record<string, unknown> & { AND?: unknown };
-type Args = { where?: Where; data?: object | object[]; create?: object };
+type Row = Record<string, unknown>;
+type Where = Row & { AND?: unknown };
+type Args = { where?: Where; data?: Row | Row[]; create?: Row; update?: Row };
 
 /**
  * Adds `scope` to a filter under AND, keeping the caller's own conditions (a filter on
@@ -34,13 +48,26 @@ function within(where: Where | undefined, scope: Where): Where {
   return { ...where, AND: [...and, scope] };
 }
 
+/** Data for a write: no relation fields, and `tenantId` pinned to the scope on owned models. */
+function pinned(model: string, data: Row | undefined, tenantId: string): Row {
+  for (const field of relationFields[model] ?? []) {
+    if (data && field in data) {
+      throw new Error(`Nested writes through ${model}.${field} are not allowed on a tenant-scoped client`);
+    }
+  }
+  return tenantOwned.has(model) ? { ...data, tenantId } : { ...data };
+}
+
 /**
  * A Prisma client that can only see and write one tenant's rows: this is where tenant
  * isolation is enforced, once, instead of in every resolver's `where`. Every read, update
  * and delete on a tenant-owned model gets `tenantId` added to its filter (unique lookups
- * too: Prisma accepts extra fields in a unique `where`); every create gets `tenantId` set.
- * The Tenant model itself is visible only as the caller's own row and cannot be created or
- * deleted. Raw SQL is not scoped: tenant code must not use it.
+ * too: Prisma accepts extra fields in a unique `where`); every create and update has its
+ * `tenantId` pinned to the scope, so no row can be written into or moved to another tenant;
+ * nested relation writes are refused. The Tenant model itself is visible only as the
+ * caller's own row and cannot be created or deleted. Raw SQL is not scoped: tenant code
+ * must not use it. A foreign key column (e.g. `profileId`) is not checked here: resolvers
+ * load the referenced row through the scoped client first.
  */
 export function forTenant(prisma: PrismaClient, tenantId: string) {
   return prisma.$extends({
@@ -53,16 +80,26 @@ export function forTenant(prisma: PrismaClient, tenantId: string) {
             if (operation.startsWith('create') || operation.startsWith('delete') || operation === 'upsert') {
               throw new Error(`A tenant-scoped client cannot ${operation} tenants`);
             }
-            return query({ ...a, where: within(a.where, { id: tenantId }) } as typeof args);
+            const data = updating.has(operation) ? { data: pinned(model, a.data as Row, tenantId) } : {};
+            return query({ ...a, ...data, where: within(a.where, { id: tenantId }) } as typeof args);
           }
           if (!tenantOwned.has(model)) return query(args);
-          if (filtered.has(operation)) return query({ ...a, where: within(a.where, { tenantId }) } as typeof args);
+          if (reading.has(operation)) return query({ ...a, where: within(a.where, { tenantId }) } as typeof args);
+          if (updating.has(operation)) {
+            const data = pinned(model, a.data as Row, tenantId);
+            return query({ ...a, data, where: within(a.where, { tenantId }) } as typeof args);
+          }
           if (creating.has(operation)) {
-            const data = Array.isArray(a.data) ? a.data.map((row) => ({ ...row, tenantId })) : { ...a.data, tenantId };
+            const data = Array.isArray(a.data) ? a.data.map((row) => pinned(model, row, tenantId)) : pinned(model, a.data, tenantId);
             return query({ ...a, data } as typeof args);
           }
           if (operation === 'upsert') {
-            return query({ ...a, where: within(a.where, { tenantId }), create: { ...a.create, tenantId } } as typeof args);
+            return query({
+              ...a,
+              where: within(a.where, { tenantId }),
+              create: pinned(model, a.create, tenantId),
+              update: pinned(model, a.update, tenantId),
+            } as typeof args);
           }
           throw new Error(`Operation ${operation} is not supported on a tenant-scoped client`);
         },

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { randomSecret } from '../auth/secrets';
@@ -24,6 +24,8 @@ export function loadOrCreateSecrets(dataDir: string, configured: Partial<Secrets
   if (!existing) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+    // `mode` applies only when the file is created; a corrupt file being replaced keeps its own.
+    chmodSync(file, 0o600);
   }
   return { jwtSecret: configured.jwtSecret ?? secrets.jwtSecret, internalSecret: configured.internalSecret ?? secrets.internalSecret };
 }

@@ -3,10 +3,19 @@ import { ErrorCode } from '../errors';
 
 const invalid = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 
+// A full ISO-8601 date-time with an explicit zone: anything looser would be read in the
+// server's local time zone by `new Date`.
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 function parseDate(value: unknown): Date {
   if (typeof value !== 'string') throw invalid('DateTime must be an ISO-8601 string');
+  const match = ISO_DATE_TIME.exec(value);
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(`DateTime: "${value}" is not an ISO-8601 date-time`);
+  // `new Date` rolls impossible days over (Feb 30 → Mar 1): the day must exist in its month.
+  const daysInMonth = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]), 0)).getUTCDate() : 0;
+  if (!match || Number.isNaN(date.getTime()) || Number(match[3]) > daysInMonth) {
+    throw invalid(`DateTime: "${value}" is not an ISO-8601 date-time`);
+  }
   return date;
 }
 

@@ -1,5 +1,5 @@
 import { isUniqueViolation, type Prisma, type TenantDb } from '@ump/db';
-import { conflict } from '@ump/core';
+import { conflict, uuidv7 } from '@ump/core';
 
 export interface DeviceFilter {
   tenantId?: string;
@@ -21,17 +21,20 @@ const nameTaken = (name?: string) => conflict(`A device named "${name}" already 
 
 /** Devices and their credentials, in the scoped tenant. */
 export const deviceStore = {
-  /** Creates a device with its credential in one statement (a nested write is atomic). */
+  /** Creates a device and its credential in one transaction. */
   async create(
     db: TenantDb,
     tenantId: string,
     input: { name: string; profileId?: string | null; labels: string[]; attributes: Prisma.InputJsonObject },
     tokenHash: string,
   ) {
+    const id = uuidv7();
     try {
-      return await db.device.create({
-        data: { ...input, tenantId, credential: { create: { tenantId, tokenHash } } },
-      });
+      const [device] = await db.$transaction([
+        db.device.create({ data: { ...input, id, tenantId } }),
+        db.deviceCredential.create({ data: { deviceId: id, tenantId, tokenHash } }),
+      ]);
+      return device;
     } catch (error) {
       if (isUniqueViolation(error)) throw nameTaken(input.name);
       throw error;
