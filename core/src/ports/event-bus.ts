@@ -17,7 +17,9 @@ export interface IncomingMessage {
   key: string;
   /**
    * The parsed JSON, not validated: it was written by some other deploy, so run it through
-   * the topic's `parse` (see defineTopic) and dead-letter what fails.
+   * the topic's `parse` (see defineTopic) and dead-letter what fails. A value that is not
+   * valid JSON (from another producer) arrives as its raw UTF-8 text, a tombstone as `null`;
+   * `parse` refuses both, so they are dead-lettered too.
    */
   value: unknown;
   /** Always present; `{}` when the producer sent none. */

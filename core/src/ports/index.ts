@@ -30,3 +30,6 @@ export type {
 } from './event-bus';
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus';
 export { deadLetterName, defineTopic, type TopicContract, type TopicDefinition, type TopicParseResult } from './topic';
+export { createEventBus, type CreateEventBusOptions } from './create-event-bus';
+export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus';
+export type { KafkaBusLogger } from './kafka-support';

@@ -1,0 +1,33 @@
+import type { BusErrorReporter, EventBus } from './event-bus';
+import { createKafkaBus } from './kafka-bus';
+import type { KafkaBusLogger } from './kafka-support';
+import { createMemoryBus } from './memory-bus';
+
+/** Options of {@link createEventBus}. */
+export interface CreateEventBusOptions {
+  /** Kafka bootstrap brokers (`host:port`); when absent or empty the bus is in-process. */
+  kafkaBrokers?: string[];
+  /** Names this process to Kafka; unused by the in-process bus. */
+  clientId: string;
+  /** Partitions of new topics; default 3 (both adapters). */
+  partitions?: number;
+  /** Namespace of Kafka topics and consumer groups; default ''. The in-process bus needs none. */
+  topicPrefix?: string;
+  /** Receives handler failures; default logs to stderr. */
+  onError?: BusErrorReporter;
+  /** Receives Kafka client warnings and errors; default none (silent). */
+  logger?: KafkaBusLogger;
+}
+
+/**
+ * Chooses the event-bus adapter from configuration: Kafka when brokers are given, otherwise
+ * the in-process bus (single instance, lost on restart). The caller reads its own
+ * configuration (nothing here touches process.env); blank broker entries are dropped, since
+ * a split of an unset variable often yields ['']. Throws what the chosen adapter throws
+ * for invalid options.
+ */
+export function createEventBus({ kafkaBrokers, clientId, partitions, topicPrefix, onError, logger }: CreateEventBusOptions): EventBus {
+  const brokers = (kafkaBrokers ?? []).map((broker) => broker.trim()).filter((broker) => broker !== '');
+  if (brokers.length > 0) return createKafkaBus({ brokers, clientId, partitions, topicPrefix, onError, logger });
+  return createMemoryBus({ partitions, onError });
+}
