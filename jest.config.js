@@ -7,12 +7,12 @@ const transform = {
   ],
 };
 // ESM-only dependencies that Jest's CommonJS runtime must transpile.
-const esmOnly = ['jose', 'graphql-ws', '@graphql-inspector', 'dependency-graph'];
+const esmOnly = ['jose', 'graphql-ws', '@graphql-inspector', 'dependency-graph', 'aedes'];
 const common = {
   transform,
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/.ump/', '<rootDir>/.kafka/'],
+  modulePathIgnorePatterns: ['<rootDir>/.ump/', '<rootDir>/.kafka/', '<rootDir>/.clickhouse/'],
 };
 
 module.exports = {

@@ -24,7 +24,11 @@ async function main() {
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
   const gateway = createGateway({
     supergraphSdl: readSupergraph(),
-    subgraphUrls: { tenant: config.SUBGRAPH_TENANT_URL, device: config.SUBGRAPH_DEVICE_URL },
+    subgraphUrls: {
+      tenant: config.SUBGRAPH_TENANT_URL,
+      device: config.SUBGRAPH_DEVICE_URL,
+      analytics: config.SUBGRAPH_ANALYTICS_URL,
+    },
     jwtSecret: config.JWT_SECRET,
     internalSecret: config.UMP_INTERNAL_SECRET,
     cache,

@@ -14,18 +14,23 @@ export type Mode = 'embedded' | 'postgres';
 export const ADMIN = { email: 'root@ump.test', password: 'correct horse battery staple' };
 
 /**
- * The whole platform on a free port: `embedded` runs PGlite and the in-process cache in a
- * temporary directory; `postgres` runs a fresh test database and Redis under a random key
- * prefix. `close()` removes everything it made.
+ * The whole platform on free ports: `embedded` runs PGlite, the in-process cache and bus and
+ * chDB in a temporary directory; `postgres` runs a fresh test database, Redis under a random
+ * key prefix and Kafka under a random topic prefix (telemetry still lands in chDB: the only
+ * ClickHouse server here is too old for the store). `close()` removes everything it made.
  */
 export async function startTestPlatform(mode: Mode, extra: { onQuery?: (event: QueryEvent) => void } = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ump-test-'));
   const database = mode === 'postgres' ? await createTestDatabase() : undefined;
+  const suffix = randomBytes(4).toString('hex');
   const platform = await startPlatform({
     dataDir,
     databaseUrl: database?.url,
     redisUrl: mode === 'postgres' ? testServiceUrls.redis : undefined,
-    cachePrefix: `ump-test-${randomBytes(4).toString('hex')}:`,
+    cachePrefix: `ump-test-${suffix}:`,
+    kafka: mode === 'postgres' ? { brokers: [new URL(testServiceUrls.kafka).host], partitions: 3, topicPrefix: `ump-test-${suffix}.` } : undefined,
+    // Free ports: 1883 and 4080 may be taken on a developer's machine (Mosquitto holds 1883).
+    intake: { httpPort: 0, mqttPort: 0, host: '127.0.0.1' },
     port: 0,
     host: '127.0.0.1',
     jwtTtlSeconds: 3600,
@@ -37,6 +42,8 @@ export async function startTestPlatform(mode: Mode, extra: { onQuery?: (event: Q
   const url = `http://127.0.0.1:${platform.port}/graphql`;
   return {
     url,
+    intakeUrl: `http://127.0.0.1:${platform.intake.httpPort}`,
+    mqttUrl: `mqtt://127.0.0.1:${platform.intake.mqttPort}`,
     platform,
     async close() {
       await platform.close();

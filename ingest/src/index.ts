@@ -1,3 +1,3 @@
-// The device-facing side of UMP: HTTP/MQTT intake, the telemetry writer and the rule
-// worker arrive here with the telemetry pipeline. Nothing is exported yet.
-export {};
+// The device-facing side of UMP: the HTTP/MQTT intake and the telemetry writer.
+export * from './intake';
+export * from './writer';

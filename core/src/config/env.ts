@@ -37,6 +37,7 @@ export const gatewayEnv = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(20_000),
   SUBGRAPH_TENANT_URL: z.string().url().optional(),
   SUBGRAPH_DEVICE_URL: z.string().url().optional(),
+  SUBGRAPH_ANALYTICS_URL: z.string().url().optional(),
 });
 
 export const subgraphEnv = z.object({
@@ -50,4 +51,25 @@ export const clusterEnv = z.object({
   REDIS_URL: z.string().url(),
   JWT_SECRET: secret,
   UMP_INTERNAL_SECRET: secret,
+});
+
+/** `a:9092, b:9092` → `['a:9092', 'b:9092']`. */
+export const brokerList = z
+  .string()
+  .transform((value) => value.split(',').map((broker) => broker.trim()).filter((broker) => broker !== ''))
+  .refine((brokers) => brokers.length > 0, 'expected host:port of at least one Kafka broker');
+
+/** The telemetry pipeline's backends: Kafka and ClickHouse when set, in-process otherwise. */
+export const telemetryEnv = z.object({
+  /** Comma-separated `host:port` list; unset = the in-process bus (one process only). */
+  KAFKA_BROKERS: brokerList.optional(),
+  /** Partitions of topics UMP creates. */
+  KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
+  /** ClickHouse server URL; unset = embedded ClickHouse (chDB) in UMP_DATA_DIR. */
+  CLICKHOUSE_URL: z.string().url().optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('ump'),
+  /** Retention of points whose tenant plan names no retention. */
+  TELEMETRY_DEFAULT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
 });

@@ -1,18 +1,20 @@
 import net from 'node:net';
 
-export type ServiceName = 'postgres' | 'redis' | 'kafka';
+export type ServiceName = 'postgres' | 'redis' | 'kafka' | 'clickhouse';
 
 /** Where integration tests find the real services; override with the TEST_* variables. */
 export const testServiceUrls: Record<ServiceName, string> = {
   postgres: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
   redis: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   kafka: `kafka://${process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092'}`,
+  clickhouse: process.env.TEST_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
 };
 
 const defaultPorts: Record<string, number> = {
   'postgresql:': 5432,
   'redis:': 6379,
   'kafka:': 9092,
+  'http:': 8123,
 };
 
 /** Whether CI asked for every integration dependency to be present (UMP_REQUIRE_SERVICES=1). */

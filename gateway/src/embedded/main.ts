@@ -4,14 +4,25 @@ import {
   closeOnSignals,
   createLogger,
   gatewayEnv,
+  intakeEnv,
   loadConfigOrExit,
   loggingEnv,
   storageEnv,
+  telemetryEnv,
 } from '@ump/core';
+import { intakeConfigFromEnv } from '@ump/ingest';
 import path from 'node:path';
 import { startPlatform } from './platform';
 
-const config = loadConfigOrExit(loggingEnv.extend(storageEnv.shape).extend(authEnv.shape).extend(adminEnv.shape).extend(gatewayEnv.shape));
+const config = loadConfigOrExit(
+  loggingEnv
+    .extend(storageEnv.shape)
+    .extend(authEnv.shape)
+    .extend(adminEnv.shape)
+    .extend(intakeEnv.shape)
+    .extend(telemetryEnv.shape)
+    .extend(gatewayEnv.shape),
+);
 const logger = createLogger({ name: 'ump', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
 async function main() {
@@ -20,6 +31,13 @@ async function main() {
     dataDir: path.resolve(config.UMP_DATA_DIR),
     databaseUrl: config.DATABASE_URL,
     redisUrl: config.REDIS_URL,
+    kafka: config.KAFKA_BROKERS ? { brokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS } : undefined,
+    clickhouse: config.CLICKHOUSE_URL
+      ? { url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
+      : undefined,
+    clickhouseDatabase: config.CLICKHOUSE_DATABASE,
+    defaultRetentionDays: config.TELEMETRY_DEFAULT_RETENTION_DAYS,
+    intake: intakeConfigFromEnv(config),
     port: config.PORT,
     host: config.HOST,
     jwtSecret: config.JWT_SECRET,
@@ -36,6 +54,7 @@ async function main() {
 function printBanner(platform: Awaited<ReturnType<typeof startPlatform>>, ms: number, dataDir: string) {
   const database = platform.database === 'pglite' ? `embedded PostgreSQL (PGlite) in ${dataDir}` : 'PostgreSQL (DATABASE_URL)';
   const cache = platform.cache === 'redis' ? 'Redis (REDIS_URL)' : 'in-process';
+  const bus = platform.bus === 'kafka' ? 'Kafka (KAFKA_BROKERS)' : 'in-process';
   const lines = [
     '',
     `  UMP is up in ${(ms / 1000).toFixed(1)} s`,
@@ -44,6 +63,11 @@ function printBanner(platform: Awaited<ReturnType<typeof startPlatform>>, ms: nu
     `  Metrics       http://localhost:${platform.port}/metrics`,
     `  Database      ${database}`,
     `  Cache         ${cache}`,
+    `  Event bus     ${bus}`,
+    `  Telemetry     ${platform.telemetry}`,
+    '',
+    `  Devices send  http://localhost:${platform.intake.httpPort}/api/v1/telemetry   (Bearer <device access token>)`,
+    `                mqtt://localhost:${platform.intake.mqttPort}  topic v1/devices/me/telemetry   (username <device access token>)`,
     '',
     `  Sign in as    ${platform.admin.email}`,
   ];
@@ -59,6 +83,8 @@ function printBanner(platform: Awaited<ReturnType<typeof startPlatform>>, ms: nu
 main().catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     logger.fatal(`Port ${config.PORT} is already in use: stop what holds it or set PORT to another port`);
+  } else if (error instanceof Error && /already in use/.test(error.message)) {
+    logger.fatal(error.message);
   } else {
     logger.fatal({ err: error }, 'UMP failed to start');
   }

@@ -1,10 +1,14 @@
 import {
   createCache,
+  createClickHouseStore,
+  createEventBus,
   createMetrics,
   loadOrCreateSecrets,
   type Logger,
 } from '@ump/core';
 import { createDatabase, type QueryEvent } from '@ump/db';
+import { createIntake, createTelemetryWriter, type IntakeConfigInput } from '@ump/ingest';
+import { createAnalyticsSubgraph } from '@ump/subgraph-analytics';
 import { createDeviceSubgraph } from '@ump/subgraph-device';
 import { createTenantSubgraph, ensurePlatformAdmin } from '@ump/subgraph-tenant';
 import { createGateway } from '../gateway';
@@ -12,7 +16,7 @@ import { serveGateway } from '../serve-gateway';
 import { readSupergraph } from '../supergraph';
 
 export interface PlatformOptions {
-  /** Embedded data (PGlite, generated secrets) lives here. */
+  /** Embedded data (PGlite, chDB, generated secrets) lives here. */
   dataDir: string;
   /** PostgreSQL instead of the embedded store. */
   databaseUrl?: string;
@@ -20,6 +24,14 @@ export interface PlatformOptions {
   redisUrl?: string;
   /** Prefix of every Redis key and channel; tests use their own. Default `ump:`. */
   cachePrefix?: string;
+  /** Kafka instead of the in-process bus. */
+  kafka?: { brokers: string[]; partitions: number; topicPrefix?: string };
+  /** A ClickHouse server instead of embedded chDB. */
+  clickhouse?: { url: string; username?: string; password?: string };
+  clickhouseDatabase?: string;
+  defaultRetentionDays?: number;
+  /** Device intake settings (ports, limits); its defaults apply to the rest. */
+  intake?: IntakeConfigInput;
   port: number;
   host: string;
   jwtSecret?: string;
@@ -33,29 +45,56 @@ export interface PlatformOptions {
 }
 
 /**
- * Every service in one process: migrates the database, creates the platform admin on first
- * start, serves the subgraphs in-process behind the gateway. `close()` stops everything,
- * PGlite included (an open PGlite makes the process exit with 99).
+ * Every service in one process: migrates the databases, creates the platform admin on first
+ * start, runs the device intake and the telemetry writer, and serves the subgraphs
+ * in-process behind the gateway. `close()` stops everything in reverse order, PGlite and
+ * chDB included (an open PGlite makes the process exit with 99).
  */
 export async function startPlatform(opts: PlatformOptions) {
   const { logger } = opts;
   const secrets = loadOrCreateSecrets(opts.dataDir, { jwtSecret: opts.jwtSecret, internalSecret: opts.internalSecret });
-  const database = await createDatabase({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, onQuery: opts.onQuery });
-  const closers: Array<() => Promise<unknown>> = [() => database.close()];
+  const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const closeOne of closers.reverse()) await closeOne();
   };
   try {
+    const database = await createDatabase({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, onQuery: opts.onQuery });
+    closers.push(() => database.close());
     const applied = await database.migrate();
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
     const admin = await ensurePlatformAdmin(database.prisma, { ...opts.admin, logger });
     const cache = createCache({ redisUrl: opts.redisUrl, keyPrefix: opts.cachePrefix ?? 'ump:' });
     closers.push(() => cache.close());
+    const store = createClickHouseStore({
+      ...opts.clickhouse,
+      dataDir: opts.dataDir,
+      database: opts.clickhouseDatabase,
+      defaultRetentionDays: opts.defaultRetentionDays,
+    });
+    closers.push(() => store.close());
+    await store.migrate();
+    const bus = createEventBus({
+      kafkaBrokers: opts.kafka?.brokers,
+      partitions: opts.kafka?.partitions,
+      topicPrefix: opts.kafka?.topicPrefix,
+      clientId: 'ump',
+      logger,
+    });
+    closers.push(() => bus.close());
     const metrics = createMetrics('ump');
+
+    const writer = createTelemetryWriter({ bus, store, logger, metrics: metrics.registry });
+    await writer.start();
+    closers.push(() => writer.stop());
+    const intake = createIntake({ prisma: database.prisma, cache, bus, logger, metrics, config: opts.intake });
+    const intakePorts = await intake.start();
+    closers.push(() => intake.stop());
+
     const shared = { prisma: database.prisma, cache, logger, internalSecret: secrets.internalSecret, metrics };
     const tenant = createTenantSubgraph({ ...shared, jwtSecret: secrets.jwtSecret, jwtTtlSeconds: opts.jwtTtlSeconds });
     const device = createDeviceSubgraph(shared);
-    const subgraphs = [tenant, device];
+    const analytics = createAnalyticsSubgraph({ store, logger, metrics, internalSecret: secrets.internalSecret });
+    const subgraphs = [tenant, device, analytics];
     for (const subgraph of subgraphs) {
       await subgraph.server.start();
       closers.push(() => subgraph.server.stop());
@@ -75,11 +114,14 @@ export async function startPlatform(opts: PlatformOptions) {
     return {
       port: served.port,
       url: `http://localhost:${served.port}/graphql`,
+      intake: intakePorts,
       database: database.kind,
       cache: opts.redisUrl ? 'redis' : 'memory',
+      bus: opts.kafka ? 'kafka' : 'memory',
+      telemetry: store.location,
       admin: { email: opts.admin.email, generatedPassword: admin.generatedPassword },
       /** The in-process subgraphs, for tests that call one directly. */
-      subgraphs: { tenant, device },
+      subgraphs: { tenant, device, analytics },
       secrets,
       close,
     };

@@ -18,7 +18,7 @@ export function createDeviceSubgraph(deps: DeviceDeps & { internalSecret: string
   const server = createSubgraphServer<DeviceContext>({ typeDefs, resolvers, logger: deps.logger, metrics: deps.metrics });
   const context = subgraphContext<DeviceContext>(deps.internalSecret, (identity) => {
     const db = dbFor(deps.prisma, identity);
-    return { identity, db, loaders: createLoaders(db), deps };
+    return { identity, db, loaders: createLoaders(db, deps.cache), deps };
   });
   return { name: 'device', server, context };
 }

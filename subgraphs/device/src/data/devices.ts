@@ -17,6 +17,8 @@ function whereOf(filter: DeviceFilter): Prisma.DeviceWhereInput {
   };
 }
 
+const ROTATE_ATTEMPTS = 3;
+
 const nameTaken = (name?: string) => conflict(`A device named "${name}" already exists`, 'input.name');
 
 /** Devices and their credentials, in the scoped tenant. */
@@ -52,8 +54,15 @@ export const deviceStore = {
     }
   },
 
-  async remove(db: TenantDb, id: string): Promise<boolean> {
-    return (await db.device.deleteMany({ where: { id } })).count > 0;
+  /**
+   * Deletes a device (its credential goes with it). Resolves with the hash of the token that
+   * stopped working, so the caller can evict it from the intake's cache; null when the
+   * device is not in scope.
+   */
+  async remove(db: TenantDb, id: string): Promise<{ tokenHash: string | null } | null> {
+    const credential = await db.deviceCredential.findUnique({ where: { deviceId: id }, select: { tokenHash: true } });
+    const { count } = await db.device.deleteMany({ where: { id } });
+    return count > 0 ? { tokenHash: credential?.tokenHash ?? null } : null;
   },
 
   byIds: (db: TenantDb, ids: readonly string[]) => db.device.findMany({ where: { id: { in: [...ids] } } }),
@@ -71,10 +80,22 @@ export const deviceStore = {
     return { rows, total };
   },
 
-  /** Replaces the token hash; false when the device is not in scope. */
-  async rotateToken(db: TenantDb, deviceId: string, tokenHash: string): Promise<boolean> {
-    const { count } = await db.deviceCredential.updateMany({ where: { deviceId }, data: { tokenHash, rotatedAt: new Date() } });
-    return count > 0;
+  /**
+   * Replaces the token hash and resolves with the replaced one (for evicting it from the
+   * intake's cache); null when the device is not in scope. The update only applies if the
+   * hash is still the one read, so two concurrent rotations each learn the hash they replaced.
+   */
+  async rotateToken(db: TenantDb, deviceId: string, tokenHash: string): Promise<{ oldTokenHash: string } | null> {
+    for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
+      const current = await db.deviceCredential.findUnique({ where: { deviceId }, select: { tokenHash: true } });
+      if (!current) return null;
+      const { count } = await db.deviceCredential.updateMany({
+        where: { deviceId, tokenHash: current.tokenHash },
+        data: { tokenHash, rotatedAt: new Date() },
+      });
+      if (count > 0) return { oldTokenHash: current.tokenHash };
+    }
+    throw conflict('The device token was rotated concurrently; try again', 'id');
   },
 };
 

@@ -1,4 +1,5 @@
 import { requireCaller, forbidden, type Caller } from '@ump/core';
+import { DEFAULT_INACTIVITY_TIMEOUT_SECONDS, isOnline } from '@ump/core';
 import type { DeviceContext } from '../context';
 import type { DeviceRow } from '../data/devices';
 import type { ProfileRow } from '../data/profiles';
@@ -30,6 +31,14 @@ export const Device = {
   profile: (device: DeviceRow, _: unknown, ctx: DeviceContext) =>
     device.profileId ? ctx.loaders.profile.load(device.profileId) : null,
   tenant: (device: DeviceRow) => ({ id: device.tenantId }),
+  async connectivity(device: DeviceRow, _: unknown, ctx: DeviceContext) {
+    const [lastSeenAt, profile] = await Promise.all([
+      ctx.loaders.lastSeen.load(device.id),
+      device.profileId ? ctx.loaders.profile.load(device.profileId) : null,
+    ]);
+    const timeout = profile?.inactivityTimeoutSeconds ?? DEFAULT_INACTIVITY_TIMEOUT_SECONDS;
+    return { online: isOnline(lastSeenAt, timeout, Date.now()), lastSeenAt: lastSeenAt === null ? null : new Date(lastSeenAt) };
+  },
 };
 
 export const DeviceProfile = {

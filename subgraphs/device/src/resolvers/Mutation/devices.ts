@@ -1,6 +1,8 @@
 import { badInput, conflict, createDeviceToken, notFound, requireTenant, validate, validId } from '@ump/core';
 import type { Prisma } from '@ump/db';
 import type { DeviceContext } from '../../context';
+import { deviceCredentialCacheKey } from '@ump/core';
+import { deviceLastSeenKey } from '@ump/core';
 import { deviceStore } from '../../data/devices';
 import { attributes, createDeviceInput, updateDeviceInput } from '../inputs';
 
@@ -38,10 +40,13 @@ export async function updateDevice(_: unknown, args: { id: string; input: unknow
   return device;
 }
 
+/** Deletes a device; its token stops working at once at the intake (its cache entry is evicted). */
 export async function deleteDevice(_: unknown, args: { id: string }, ctx: DeviceContext) {
   requireTenant(ctx.identity, 'OPERATOR', 'delete devices');
   const id = validId(args.id);
-  if (!(await deviceStore.remove(ctx.db, id))) throw notFound('Device', 'id');
+  const removed = await deviceStore.remove(ctx.db, id);
+  if (!removed) throw notFound('Device', 'id');
+  await evict(ctx, [...(removed.tokenHash ? [deviceCredentialCacheKey(removed.tokenHash)] : []), deviceLastSeenKey(id)]);
   return id;
 }
 
@@ -67,12 +72,29 @@ export async function updateDeviceAttributes(_: unknown, args: { id: string; att
   throw conflict('The device changed while its attributes were being merged; try again', 'attributes');
 }
 
-/** New token; the old one stops working (the intake's cache is told in the pipeline issue). */
+/**
+ * New token; the old one stops working at once at the intake, whose cache entry for it is
+ * evicted after the commit (without a shared cache, within the intake's credential TTL).
+ */
 export async function rotateDeviceToken(_: unknown, args: { id: string }, ctx: DeviceContext) {
   requireTenant(ctx.identity, 'OPERATOR', 'rotate device tokens');
   const id = validId(args.id);
   const { token, tokenHash } = createDeviceToken();
-  if (!(await deviceStore.rotateToken(ctx.db, id, tokenHash))) throw notFound('Device', 'id');
+  const rotated = await deviceStore.rotateToken(ctx.db, id, tokenHash);
+  if (!rotated) throw notFound('Device', 'id');
+  await evict(ctx, [deviceCredentialCacheKey(rotated.oldTokenHash)]);
   const device = await ctx.loaders.device.load(id);
   return { device, accessToken: token };
+}
+
+/**
+ * Deletes cache entries after a committed change. A cache failure is logged, not thrown:
+ * the change is done, and the intake's TTL still bounds how long the entry lives.
+ */
+async function evict(ctx: DeviceContext, keys: string[]) {
+  try {
+    await ctx.deps.cache.del(...keys);
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error }, 'could not evict device cache entries; they expire with their TTL');
+  }
 }

@@ -1,0 +1,9 @@
+/**
+ * Cache key under which the intake keeps a resolved device access token, named by the
+ * token's SHA-256 (the same hash `device_credentials.token_hash` stores), so the token itself
+ * never appears in the cache. The device subgraph deletes this key when it rotates a token
+ * or deletes a device: with a shared cache (Redis, or one in-process cache in embedded mode)
+ * the old token stops working at once; otherwise the intake's cache TTL bounds how long it
+ * keeps working.
+ */
+export const deviceCredentialCacheKey = (tokenHash: string) => `device:credential:${tokenHash}`;

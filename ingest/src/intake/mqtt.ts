@@ -1,0 +1,126 @@
+import net, { type AddressInfo } from 'node:net';
+import type { Logger } from '@ump/core';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import type { DeviceCredential } from './credentials';
+import { limitMqttPackets } from './mqtt-frames';
+import type { Pipeline } from './pipeline';
+
+/** The one topic devices publish telemetry to (ThingsBoard's). */
+export const TELEMETRY_TOPIC = 'v1/devices/me/telemetry';
+// Room for the fixed header, the topic and the packet id beside a maxBodyBytes payload.
+const PACKET_OVERHEAD = 64 * 1024;
+
+// MQTT 3.1.1 CONNACK return codes.
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+
+/** Options of {@link createIntakeMqtt}. */
+export interface IntakeMqttOptions {
+  pipeline: Pipeline;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/**
+ * The MQTT side of the intake: an aedes broker on a plain TCP server, MQTT 3.1.1.
+ * - CONNECT: the username is the device access token (the password is ignored, as in
+ *   ThingsBoard); an unknown token is refused with return code 4 (bad username or
+ *   password), a lookup failure with 3 (server unavailable). Client ids are scoped to
+ *   the device, so one device can never take over another device's session.
+ * - PUBLISH to `v1/devices/me/telemetry`: handled inside aedes' authorizePublish hook,
+ *   which runs before aedes writes the PUBACK; so a QoS 1 PUBACK means the bus accepted
+ *   the points. A malformed payload is dead-lettered and acknowledged (resending it
+ *   cannot help) and the connection stays up.
+ * - Anything MQTT 3.1.1 cannot refuse politely closes the connection: a publish to
+ *   another topic, a device over its rate limit, a revoked token (checked per publish
+ *   through the credential cache, so rotation reaches live connections), a bus failure
+ *   (unacknowledged QoS 1 messages are then resent by the client after reconnecting).
+ * - SUBSCRIBE is refused per topic (SUBACK 0x80): there is nothing to subscribe to yet.
+ */
+export function createIntakeMqtt({ pipeline, logger, maxBodyBytes }: IntakeMqttOptions) {
+  const sessions = new WeakMap<Client, { token: string }>();
+
+  const options: AedesOptions = {
+    // No $SYS heartbeat: nobody may subscribe, so it would only cost timers.
+    heartbeatInterval: 24 * 3600_000,
+    authenticate(client, username, _password, done) {
+      const refuse = (returnCode: number, message: string) => done(Object.assign(new Error(message), { returnCode }) as AuthenticateError, null);
+      if (!username) return refuse(BAD_USERNAME_OR_PASSWORD, 'the username must be the device access token');
+      pipeline.authenticate('mqtt', username).then(
+        (device) => {
+          if (!device) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown or revoked device access token');
+          sessions.set(client, { token: username });
+          // aedes registers the client under this id right after authenticate.
+          (client as { id: string }).id = `${device.deviceId}/${client.id}`;
+          done(null, true);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'device authentication failed');
+          refuse(SERVER_UNAVAILABLE, 'device authentication is unavailable');
+        },
+      );
+    },
+    authorizePublish(client, packet, done) {
+      handlePublish(client, packet).then(done, (error: Error) => done(error));
+    },
+    authorizeSubscribe(_client, _subscription, done) {
+      done(null, null);
+    },
+  };
+
+  const handlePublish = async (client: Client | null, packet: PublishPacket): Promise<Error | null> => {
+    const startedAt = performance.now();
+    const session = client && sessions.get(client);
+    if (!session) return new Error('not authenticated');
+    if (packet.topic !== TELEMETRY_TOPIC) {
+      pipeline.count('mqtt', 'forbidden_topic');
+      return new Error(`publishing to "${packet.topic}" is not allowed; devices publish to ${TELEMETRY_TOPIC}`);
+    }
+    const device: DeviceCredential | null = await pipeline.authenticate('mqtt', session.token);
+    if (!device) return new Error('the device access token was revoked');
+    const admission = await pipeline.admit('mqtt', device);
+    if (!admission.ok) return new Error(`rate limit of the ${admission.scope} exceeded`);
+    // Retained copies would only pile up in the broker's memory: telemetry is never routed.
+    packet.retain = false;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const outcome =
+      payload.length > maxBodyBytes
+        ? await pipeline.refuseTooLarge('mqtt', device, payload)
+        : await pipeline.accept('mqtt', device, payload, startedAt);
+    return outcome.kind === 'unavailable' ? new Error('telemetry could not be stored; resend later') : null;
+  };
+
+  let broker: Aedes | undefined;
+  const server = net.createServer((socket) => {
+    const stream = limitMqttPackets(socket, maxBodyBytes + PACKET_OVERHEAD, (size) => {
+      pipeline.count('mqtt', 'too_large');
+      logger.warn({ size, remote: socket.remoteAddress }, 'closed an MQTT connection sending an oversized packet');
+    });
+    // The server only listens once the broker exists.
+    broker!.handle(stream);
+  });
+
+  return {
+    /** Starts the broker, binds the port (0 picks a free one) and resolves with it; rejects with the listen error. */
+    async listen(port: number, host: string): Promise<number> {
+      broker = await Aedes.createBroker(options);
+      broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'mqtt client error'));
+      broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'mqtt connection error'));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    },
+    /** Stops accepting, disconnects every client and closes the broker. */
+    async close(): Promise<void> {
+      const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      const running = broker;
+      if (running) await new Promise<void>((resolve) => running.close(() => resolve()));
+      await closed;
+    },
+  };
+}

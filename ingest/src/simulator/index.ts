@@ -1,0 +1,21 @@
+// The device simulator: a library for the bench and tests, and `cli.ts` for people.
+export { parseFlags, parseSimulatorArgs, simulatorFlags, simulatorUsage, toSimulationOptions, UsageError } from './args';
+export type { SimulationOptions, SimulatorFlagValues } from './args';
+export { mapConcurrent, withRetry } from './concurrency';
+export { createGraphQLClient, GraphQLRequestError, isTransient } from './graphql';
+export type { GraphQLClient } from './graphql';
+export { LatencyHistogram } from './histogram';
+export type { HistogramBucket, HistogramSummary } from './histogram';
+export { pace } from './pacer';
+export { createProgressPrinter, formatFailures, formatProgress, formatSummary } from './progress';
+export { deviceName, operatorCredentials, provisionFleet, SIM_LABEL } from './provision';
+export type { Fleet, SimDevice } from './provision';
+export { runSimulation } from './run';
+export type { AcceptedEvent, SimulationHooks } from './run';
+export type { Phase, ProgressSnapshot, SimulationStats } from './stats';
+export { createDeviceSignal, nextMessage, seededRandom, telemetryKeys } from './telemetry';
+export type { OutgoingMessage, TelemetryKey, TelemetryPayload, TelemetryPointPayload } from './telemetry';
+export { createHttpTransport } from './transports/http';
+export { createMqttTransport, TELEMETRY_TOPIC } from './transports/mqtt';
+export { reasonOf, SendError } from './transports/transport';
+export type { DeviceLink, Transport } from './transports/transport';

@@ -1,0 +1,42 @@
+import { deadLetter, telemetryTopic, unstorableReason, type DeadLetter, type IncomingMessage, type TelemetryPoint } from '@ump/core';
+
+/** A consumed message, either ready to store or refused with a dead letter. */
+export type Converted = { ok: true; point: TelemetryPoint } | { ok: false; letter: DeadLetter };
+
+const stringField = (value: unknown, field: string): string | undefined => {
+  if (typeof value !== 'object' || value === null || !(field in value)) return undefined;
+  const found: unknown = Reflect.get(value, field);
+  return typeof found === 'string' ? found : undefined;
+};
+
+/**
+ * Validates one `telemetry.v1` message with the topic contract and the store's limits and
+ * turns it into a point. Never throws: a refused message becomes a dead letter carrying the
+ * reason, the raw payload and, when readable, its tenant and device.
+ */
+export function convertMessage(message: IncomingMessage): Converted {
+  const refuse = (reason: string): Converted => ({
+    ok: false,
+    letter: deadLetter({
+      reason,
+      source: telemetryTopic.name,
+      payload: JSON.stringify(message.value) ?? 'undefined',
+      tenantId: stringField(message.value, 'tenantId'),
+      deviceId: stringField(message.value, 'deviceId'),
+    }),
+  });
+  const parsed = telemetryTopic.parse(message.value);
+  if (!parsed.ok) return refuse(parsed.reason);
+  const { messageId, tenantId, deviceId, ts, receivedAt, values, retentionDays } = parsed.value;
+  const point: TelemetryPoint = {
+    messageId,
+    tenantId,
+    deviceId,
+    ts: new Date(ts),
+    values,
+    receivedAt: new Date(receivedAt),
+    ...(retentionDays === undefined ? {} : { retentionDays }),
+  };
+  const problem = unstorableReason(point);
+  return problem ? refuse(problem) : { ok: true, point };
+}
