@@ -73,3 +73,14 @@ export const telemetryEnv = z.object({
   /** Retention of points whose tenant plan names no retention. */
   TELEMETRY_DEFAULT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
 });
+
+/** The telemetry store's options from `telemetryEnv`, so every process maps them alike. */
+export function clickhouseOptions(env: z.infer<typeof telemetryEnv>) {
+  return {
+    url: env.CLICKHOUSE_URL,
+    username: env.CLICKHOUSE_USER,
+    password: env.CLICKHOUSE_PASSWORD,
+    database: env.CLICKHOUSE_DATABASE,
+    defaultRetentionDays: env.TELEMETRY_DEFAULT_RETENTION_DAYS,
+  };
+}

@@ -1,6 +1,7 @@
 import {
   adminEnv,
   authEnv,
+  clickhouseOptions,
   closeOnSignals,
   createLogger,
   gatewayEnv,
@@ -32,11 +33,7 @@ async function main() {
     databaseUrl: config.DATABASE_URL,
     redisUrl: config.REDIS_URL,
     kafka: config.KAFKA_BROKERS ? { brokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS } : undefined,
-    clickhouse: config.CLICKHOUSE_URL
-      ? { url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }
-      : undefined,
-    clickhouseDatabase: config.CLICKHOUSE_DATABASE,
-    defaultRetentionDays: config.TELEMETRY_DEFAULT_RETENTION_DAYS,
+    telemetryStore: clickhouseOptions(config),
     intake: intakeConfigFromEnv(config),
     port: config.PORT,
     host: config.HOST,

@@ -4,6 +4,7 @@ import {
   createEventBus,
   createMetrics,
   loadOrCreateSecrets,
+  type ClickHouseStoreOptions,
   type Logger,
 } from '@ump/core';
 import { createDatabase, type QueryEvent } from '@ump/db';
@@ -26,10 +27,8 @@ export interface PlatformOptions {
   cachePrefix?: string;
   /** Kafka instead of the in-process bus. */
   kafka?: { brokers: string[]; partitions: number; topicPrefix?: string };
-  /** A ClickHouse server instead of embedded chDB. */
-  clickhouse?: { url: string; username?: string; password?: string };
-  clickhouseDatabase?: string;
-  defaultRetentionDays?: number;
+  /** Telemetry store settings; with a `url` a ClickHouse server instead of embedded chDB. */
+  telemetryStore?: Omit<ClickHouseStoreOptions, 'dataDir'>;
   /** Device intake settings (ports, limits); its defaults apply to the rest. */
   intake?: IntakeConfigInput;
   port: number;
@@ -65,12 +64,7 @@ export async function startPlatform(opts: PlatformOptions) {
     const admin = await ensurePlatformAdmin(database.prisma, { ...opts.admin, logger });
     const cache = createCache({ redisUrl: opts.redisUrl, keyPrefix: opts.cachePrefix ?? 'ump:' });
     closers.push(() => cache.close());
-    const store = createClickHouseStore({
-      ...opts.clickhouse,
-      dataDir: opts.dataDir,
-      database: opts.clickhouseDatabase,
-      defaultRetentionDays: opts.defaultRetentionDays,
-    });
+    const store = createClickHouseStore({ ...opts.telemetryStore, dataDir: opts.dataDir });
     closers.push(() => store.close());
     await store.migrate();
     const bus = createEventBus({

@@ -1,6 +1,7 @@
 // The telemetry writer as its own process (multi-process mode): Kafka in, ClickHouse out.
 // Run several in one consumer group to split the partitions.
 import {
+  clickhouseOptions,
   closeOnSignals,
   createClickHouseStore,
   createEventBus,
@@ -25,13 +26,7 @@ const logger = createLogger({ name: 'writer', level: config.LOG_LEVEL, format: c
 
 async function main() {
   const metrics = createMetrics('writer');
-  const store = createClickHouseStore({
-    url: config.CLICKHOUSE_URL,
-    username: config.CLICKHOUSE_USER,
-    password: config.CLICKHOUSE_PASSWORD,
-    database: config.CLICKHOUSE_DATABASE,
-    defaultRetentionDays: config.TELEMETRY_DEFAULT_RETENTION_DAYS,
-  });
+  const store = createClickHouseStore(clickhouseOptions(config));
   await store.migrate();
   const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, clientId: 'ump-writer', logger });
   const writer = createTelemetryWriter({ bus, store, logger, metrics: metrics.registry });

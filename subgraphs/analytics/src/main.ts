@@ -1,6 +1,7 @@
 // The analytics subgraph as its own process (multi-process mode): reads ClickHouse.
 import {
   authEnv,
+  clickhouseOptions,
   closeOnSignals,
   createClickHouseStore,
   createLogger,
@@ -23,12 +24,7 @@ const config = loadConfigOrExit(
 const logger = createLogger({ name: 'analytics', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
 async function main() {
-  const store = createClickHouseStore({
-    url: config.CLICKHOUSE_URL,
-    username: config.CLICKHOUSE_USER,
-    password: config.CLICKHOUSE_PASSWORD,
-    database: config.CLICKHOUSE_DATABASE,
-  });
+  const store = createClickHouseStore(clickhouseOptions(config));
   await store.migrate();
   const metrics = createMetrics('analytics');
   const subgraph = createAnalyticsSubgraph({ store, logger, metrics, internalSecret: config.UMP_INTERNAL_SECRET });
