@@ -37,7 +37,7 @@ export const intakeEnv = z.object({
   INTAKE_MAX_FUTURE_SKEW_MS: positive.optional(),
   /** How old a point's ts may be, in ms; default 2592000000 (30 days). */
   INTAKE_MAX_AGE_MS: positive.optional(),
-  /** How long a resolved access token is cached, in ms; default 30000. */
+  /** How long a resolved access token is cached, in ms; default 300000 (5 min). */
   INTAKE_CREDENTIAL_CACHE_MS: positive.optional(),
   /** Retention per tenant plan; default `free=30,standard=365,enterprise=1825`. */
   INTAKE_PLAN_RETENTION_DAYS: planRetention.optional(),
