@@ -17,6 +17,11 @@ export interface CreateEventBusOptions {
   onError?: BusErrorReporter;
   /** Receives Kafka client warnings and errors; default none (silent). */
   logger?: KafkaBusLogger;
+  /**
+   * Most messages in one in-process batch; default 100. Kafka batches are bounded by bytes
+   * (about a thousand telemetry messages) instead.
+   */
+  maxBatchSize?: number;
 }
 
 /**
@@ -26,8 +31,9 @@ export interface CreateEventBusOptions {
  * a split of an unset variable often yields ['']. Throws what the chosen adapter throws
  * for invalid options.
  */
-export function createEventBus({ kafkaBrokers, clientId, partitions, topicPrefix, onError, logger }: CreateEventBusOptions): EventBus {
+export function createEventBus(opts: CreateEventBusOptions): EventBus {
+  const { kafkaBrokers, clientId, partitions, topicPrefix, onError, logger, maxBatchSize } = opts;
   const brokers = (kafkaBrokers ?? []).map((broker) => broker.trim()).filter((broker) => broker !== '');
   if (brokers.length > 0) return createKafkaBus({ brokers, clientId, partitions, topicPrefix, onError, logger });
-  return createMemoryBus({ partitions, onError });
+  return createMemoryBus({ partitions, onError, maxBatchSize });
 }

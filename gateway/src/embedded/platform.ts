@@ -73,6 +73,9 @@ export async function startPlatform(opts: PlatformOptions) {
       topicPrefix: opts.kafka?.topicPrefix,
       clientId: 'ump',
       logger,
+      // Batches the size Kafka would hand out: each writer insert has a fixed cost (the
+      // journal and four materialized views), so a few big inserts beat many small ones.
+      maxBatchSize: 2_000,
     });
     closers.push(() => bus.close());
     const metrics = createMetrics('ump');
