@@ -1,17 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { fields, validate, validId } from './validation';
-
-function badInputOf(fn: () => unknown): GraphQLError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    expect((error as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
-    return error as GraphQLError;
-  }
-  throw new Error('expected BAD_USER_INPUT');
-}
+import { badInputOf } from './testing/bad-input';
 
 const deviceInput = z.object({
   name: fields.name,

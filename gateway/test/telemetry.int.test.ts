@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import { eventually } from '@ump/core/src/testing/eventually';
+import { postTelemetry } from '@ump/ingest/src/intake/testkit';
 import { codes, gql, ok } from './client';
 import { eachMode } from './modes';
 import { ADMIN, createTenantWithUsers, login, startTestPlatform, type TestPlatform } from './platform';
@@ -13,15 +14,6 @@ const READ = `query($id: ID!, $from: DateTime!, $to: DateTime!) {
     series(key: "temperature", from: $from, to: $to, bucket: "1m", agg: AVG) { ts value }
   }
 }`;
-
-async function post(url: string, token: string | null, body: unknown) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 eachMode('telemetry from devices to the API', (mode) => {
   let p: TestPlatform;
@@ -37,11 +29,11 @@ eachMode('telemetry from devices to the API', (mode) => {
   it('makes a point sent over HTTP readable through the gateway: latest, series and connectivity', async () => {
     const { device, accessToken } = (await ok(p.url, CREATE, { n: 'http-sensor' }, t.OPERATOR)).createDevice;
     const ts = Date.now() - 5_000;
-    const sent = await post(`${p.intakeUrl}/api/v1/telemetry`, accessToken, [
+    const sent = await postTelemetry(p.intakeUrl, accessToken, [
       { ts, values: { temperature: 20, door: 'open', ok: true } },
       { ts: ts + 1, values: { temperature: 22 } },
     ]);
-    expect(sent).toEqual({ status: 202, body: { accepted: 2 } });
+    expect({ status: sent.status, body: sent.body }).toEqual({ status: 202, body: { accepted: 2 } });
     const data = await eventually(async () => {
       const d = (await ok(p.url, READ, { id: device.id, ...window(ts) }, t.VIEWER)).device;
       return d.series.length > 0 && d.latest.length === 3 ? d : null;
@@ -68,17 +60,17 @@ eachMode('telemetry from devices to the API', (mode) => {
 
   it('accepts ThingsBoard\'s token-in-path API and refuses bad tokens and bodies', async () => {
     const { accessToken } = (await ok(p.url, CREATE, { n: 'tb-device' }, t.OPERATOR)).createDevice;
-    expect((await post(`${p.intakeUrl}/api/v1/${accessToken}/telemetry`, null, { temperature: 25 })).status).toBe(202);
-    expect((await post(`${p.intakeUrl}/api/v1/telemetry`, 'wrong-token', { temperature: 25 })).status).toBe(401);
-    const nested = await post(`${p.intakeUrl}/api/v1/telemetry`, accessToken, { values: { temperature: { c: 1 } } });
+    expect((await postTelemetry(p.intakeUrl, null, { temperature: 25 }, `/api/v1/${accessToken}/telemetry`)).status).toBe(202);
+    expect((await postTelemetry(p.intakeUrl, 'wrong-token', { temperature: 25 })).status).toBe(401);
+    const nested = await postTelemetry(p.intakeUrl, accessToken, { values: { temperature: { c: 1 } } });
     expect(nested.status).toBe(400);
     expect(String(nested.body.error)).toMatch(/temperature/);
-    expect((await post(`${p.intakeUrl}/api/v1/telemetry`, accessToken, '{not json')).status).toBe(400);
+    expect((await postTelemetry(p.intakeUrl, accessToken, '{not json')).status).toBe(400);
   });
 
   it("never shows one tenant's telemetry to another", async () => {
     const { device, accessToken } = (await ok(p.url, CREATE, { n: 'private-sensor' }, t.OPERATOR)).createDevice;
-    await post(`${p.intakeUrl}/api/v1/telemetry`, accessToken, { temperature: 99 });
+    await postTelemetry(p.intakeUrl, accessToken, { temperature: 99 });
     await eventually(async () => (await ok(p.url, READ, { id: device.id, ...window(Date.now()) }, t.VIEWER)).device.latest.length > 0, {
       timeoutMs: 30_000,
     });

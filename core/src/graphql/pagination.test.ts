@@ -1,17 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize, toConnection } from './pagination';
-
-function badInputOf(fn: () => unknown): GraphQLError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    expect((error as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
-    return error as GraphQLError;
-  }
-  throw new Error('expected BAD_USER_INPUT');
-}
+import { badInputOf } from '../testing/bad-input';
 
 describe('pageSize', () => {
   it('is 100 at most', () => {

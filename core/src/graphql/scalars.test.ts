@@ -10,19 +10,9 @@ import {
   type ValueNode,
 } from 'graphql';
 import { DateTime, JSONScalar, scalarResolvers } from './scalars';
+import { badInputOf } from '../testing/bad-input';
 
 const literal = (source: string): ValueNode => parseValueNode(source);
-
-function badInputOf(fn: () => unknown): GraphQLError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    expect((error as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
-    return error as GraphQLError;
-  }
-  throw new Error('expected BAD_USER_INPUT');
-}
 
 describe('DateTime', () => {
   const iso = '2024-03-07T10:15:30.123Z';
