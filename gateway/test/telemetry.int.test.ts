@@ -101,5 +101,10 @@ eachMode('telemetry from devices to the API', (mode) => {
     }
     const backwards = await gql(p.url, q, { id: device.id, b: '1h', from: span.to, to: span.from }, t.VIEWER);
     expect(backwards.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    const stats = 'query($id: ID!, $from: DateTime, $to: DateTime) { tenant(id: $id) { telemetryStats(from: $from, to: $to) { messages } } }';
+    const statsBackwards = await gql(p.url, stats, { id: t.tenant.id, from: span.to, to: span.from }, t.VIEWER);
+    expect(statsBackwards.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    const statsTooLong = await gql(p.url, stats, { id: t.tenant.id, from: '2020-01-01T00:00:00Z', to: span.to }, t.VIEWER);
+    expect(statsTooLong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'from' });
   });
 });
