@@ -9,6 +9,7 @@ export * from './validation';
 export * from './lifecycle';
 export * from './ports';
 export * from './events';
+export * from './alerts';
 export * from './telemetry/store';
 export * from './ids';
 export * from './auth/device-credentials';

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createSubgraphServer, subgraphContext, type Metrics } from '@ump/core';
+import { dbFor } from '@ump/db';
+import type { AlertContext, AlertDeps } from './context';
+import { resolvers } from './resolvers';
+
+export type { AlertDeps } from './context';
+
+export const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
+
+/**
+ * The alert subgraph: rules, alerts, tickets. Its Apollo Server and the context builder that
+ * verifies the gateway's signed identity. The caller starts the server and serves it.
+ */
+export function createAlertSubgraph(deps: AlertDeps & { internalSecret: string; metrics: Metrics }) {
+  const server = createSubgraphServer<AlertContext>({ typeDefs, resolvers, logger: deps.logger, metrics: deps.metrics });
+  const context = subgraphContext<AlertContext>(deps.internalSecret, (identity) => ({
+    identity,
+    db: dbFor(deps.prisma, identity),
+    deps,
+  }));
+  return { name: 'alert', server, context };
+}

@@ -1,0 +1,2 @@
+// Alert and rule resolvers live beside this file; ticket resolvers under ../tickets.
+export const resolvers = {};
