@@ -16,5 +16,6 @@ export * from './auth/device-credentials';
 export * from './devices/connectivity';
 export * from './config/intake-env';
 export * from './telemetry/write-journal';
+export * from './telemetry/alert-history';
 export { createClickHouseStore, type ClickHouseStoreOptions, type ClickHouseTelemetryStore } from './telemetry/clickhouse-store';
 export { seriesSource, type SeriesSource } from './telemetry/clickhouse-queries';

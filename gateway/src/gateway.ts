@@ -2,7 +2,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import {
   createErrorFormatter,
@@ -78,6 +78,11 @@ export function createGateway(opts: GatewayOptions) {
   }
 
   const authenticate = createAuthenticator({ jwtSecret: opts.jwtSecret, cache: opts.cache, lookupApiKey });
+  // What clients may query, as loaded: subscriptions are validated against the same schema.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -98,5 +103,5 @@ export function createGateway(opts: GatewayOptions) {
     }
   };
 
-  return { server, context, authenticate };
+  return { server, context, authenticate, schema: () => apiSchema, limits: opts.limits };
 }

@@ -2,31 +2,40 @@
 import {
   authEnv,
   clusterEnv,
-  closeOnSignals,
+  runService,
   createCache,
+  createEventBus,
   createLogger,
   createMetrics,
   gatewayEnv,
   loadConfigOrExit,
   loggingEnv,
+  telemetryEnv,
 } from '@ump/core';
 import { createGateway } from './gateway';
 import { serveGateway } from './serve-gateway';
 import { readSupergraph } from './supergraph';
 
 const config = loadConfigOrExit(
-  loggingEnv.extend(gatewayEnv.shape).extend(authEnv.shape).extend(clusterEnv.omit({ DATABASE_URL: true }).shape),
+  loggingEnv
+    .extend(gatewayEnv.shape)
+    .extend(authEnv.shape)
+    .extend(clusterEnv.omit({ DATABASE_URL: true }).shape)
+    // Subscriptions consume alert and ticket events from Kafka, shared with the other processes.
+    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS }),
 );
 const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-async function main() {
+runService(logger, 'gateway', async (onClose) => {
   const metrics = createMetrics('gateway');
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
+  onClose(() => cache.close());
   const gateway = createGateway({
     supergraphSdl: readSupergraph(),
     subgraphUrls: {
       tenant: config.SUBGRAPH_TENANT_URL,
       device: config.SUBGRAPH_DEVICE_URL,
+      alert: config.SUBGRAPH_ALERT_URL,
       analytics: config.SUBGRAPH_ANALYTICS_URL,
     },
     jwtSecret: config.JWT_SECRET,
@@ -36,15 +45,17 @@ async function main() {
     metrics,
     limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
   });
-  const served = await serveGateway(gateway, { port: config.PORT, host: config.HOST, logger, metrics });
-  logger.info(`gateway listening on http://localhost:${served.port}/graphql`);
-  closeOnSignals(logger, async () => {
-    await served.close();
-    await cache.close();
+  // An in-process bus would never see another process's events: no Kafka, no subscriptions.
+  const bus = config.KAFKA_BROKERS ? createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, clientId: 'ump-gateway', logger }) : undefined;
+  if (bus) onClose(() => bus.close());
+  else logger.warn('KAFKA_BROKERS is not set: GraphQL subscriptions are off');
+  const served = await serveGateway(gateway, {
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    metrics,
+    subscriptions: bus ? { bus } : undefined,
   });
-}
-
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'gateway failed to start');
-  process.exitCode = 1;
+  onClose(() => served.close());
+  logger.info(`gateway listening on http://localhost:${served.port}/graphql`);
 });

@@ -1,4 +1,5 @@
 import { buildASTSchema, parse } from 'graphql';
+import { eventually } from '@ump/core/src/testing/eventually';
 import { codes, gql, ok, type Credentials } from './client';
 import { eachMode } from './modes';
 import { ADMIN, createTenantWithUsers, login, startTestPlatform, type TestPlatform } from './platform';
@@ -10,6 +11,11 @@ type World = {
   deviceId: string;
   profileId: string;
   apiKeyId: string;
+  ticketId: string;
+  ticketPolicyId: string;
+  ruleId: string;
+  alertId: string;
+  suppressionId: string;
 };
 
 interface Probe {
@@ -55,6 +61,43 @@ const probes: Record<string, Probe> = {
   deleteDevice: { query: 'mutation($id: ID!) { deleteDevice(id: $id) }', vars: (w) => ({ id: w.deviceId }), expect: ['NOT_FOUND'] },
   updateDeviceAttributes: { query: 'mutation($id: ID!) { updateDeviceAttributes(id: $id, attributes: { x: 1 }) { id } }', vars: (w) => ({ id: w.deviceId }), expect: ['NOT_FOUND'] },
   rotateDeviceToken: { query: 'mutation($id: ID!) { rotateDeviceToken(id: $id) { accessToken } }', vars: (w) => ({ id: w.deviceId }), expect: ['NOT_FOUND'] },
+  tickets: { query: '{ tickets(first: 100) { totalCount edges { node { id title } } } }', vars: () => ({}), expect: ['data'] },
+  ticket: { query: 'query($id: ID!) { ticket(id: $id) { id title } }', vars: (w) => ({ id: w.ticketId }), expect: ['NOT_FOUND'] },
+  ticketPolicies: { query: '{ ticketPolicies { id name } }', vars: () => ({}), expect: ['data'] },
+  createTicketPolicy: {
+    query: 'mutation($p: ID!) { createTicketPolicy(input: { name: "b-policy", profileId: $p, priority: P3, slaMinutes: 60 }) { id } }',
+    vars: (w) => ({ p: w.profileId }),
+    expect: ['BAD_USER_INPUT'],
+  },
+  updateTicketPolicy: { query: 'mutation($id: ID!) { updateTicketPolicy(id: $id, input: { name: "pwned" }) { id } }', vars: (w) => ({ id: w.ticketPolicyId }), expect: ['NOT_FOUND'] },
+  deleteTicketPolicy: { query: 'mutation($id: ID!) { deleteTicketPolicy(id: $id) }', vars: (w) => ({ id: w.ticketPolicyId }), expect: ['NOT_FOUND'] },
+  createTicket: { query: 'mutation($u: ID!) { createTicket(input: { title: "b-ticket", assigneeId: $u }) { id } }', vars: (w) => ({ u: w.a.VIEWER.id }), expect: ['BAD_USER_INPUT'] },
+  updateTicket: { query: 'mutation($id: ID!) { updateTicket(id: $id, input: { title: "pwned" }) { id } }', vars: (w) => ({ id: w.ticketId }), expect: ['NOT_FOUND'] },
+  assignTicket: { query: 'mutation($id: ID!) { assignTicket(id: $id, userId: null) { id } }', vars: (w) => ({ id: w.ticketId }), expect: ['NOT_FOUND'] },
+  commentTicket: { query: 'mutation($id: ID!) { commentTicket(id: $id, body: "pwned") { id } }', vars: (w) => ({ id: w.ticketId }), expect: ['NOT_FOUND'] },
+  alertRules: { query: '{ alertRules(first: 100) { totalCount edges { node { id name } } } }', vars: () => ({}), expect: ['data'] },
+  alertRule: { query: 'query($id: ID!) { alertRule(id: $id) { id name } }', vars: (w) => ({ id: w.ruleId }), expect: ['NOT_FOUND'] },
+  alerts: { query: '{ alerts(first: 100) { totalCount edges { node { id device { id } } } } }', vars: () => ({}), expect: ['data'] },
+  alert: { query: 'query($id: ID!) { alert(id: $id) { id } }', vars: (w) => ({ id: w.alertId }), expect: ['NOT_FOUND'] },
+  alertGroups: { query: '{ alertGroups { count deviceIds rule { id } } }', vars: () => ({}), expect: ['data'] },
+  suppressions: { query: '{ suppressions { id name target { deviceId } } }', vars: () => ({}), expect: ['data'] },
+  createAlertRule: {
+    query: 'mutation($d: ID!) { createAlertRule(input: { name: "b-rule", severity: MAJOR, deviceId: $d, condition: { key: "t", op: GT, value: 1 } }) { id } }',
+    vars: (w) => ({ d: w.deviceId }),
+    expect: ['BAD_USER_INPUT'],
+  },
+  updateAlertRule: { query: 'mutation($id: ID!) { updateAlertRule(id: $id, input: { name: "pwned" }) { id } }', vars: (w) => ({ id: w.ruleId }), expect: ['NOT_FOUND'] },
+  deleteAlertRule: { query: 'mutation($id: ID!) { deleteAlertRule(id: $id) }', vars: (w) => ({ id: w.ruleId }), expect: ['NOT_FOUND'] },
+  acknowledgeAlert: { query: 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id } }', vars: (w) => ({ id: w.alertId }), expect: ['NOT_FOUND'] },
+  clearAlert: { query: 'mutation($id: ID!) { clearAlert(id: $id) { id } }', vars: (w) => ({ id: w.alertId }), expect: ['NOT_FOUND'] },
+  assignAlert: { query: 'mutation($id: ID!) { assignAlert(id: $id, userId: null) { id } }', vars: (w) => ({ id: w.alertId }), expect: ['NOT_FOUND'] },
+  commentAlert: { query: 'mutation($id: ID!) { commentAlert(id: $id, text: "pwned") { id } }', vars: (w) => ({ id: w.alertId }), expect: ['NOT_FOUND'] },
+  createSuppression: {
+    query: 'mutation($d: ID!) { createSuppression(input: { name: "b-window", deviceId: $d }) { id } }',
+    vars: (w) => ({ d: w.deviceId }),
+    expect: ['BAD_USER_INPUT'],
+  },
+  deleteSuppression: { query: 'mutation($id: ID!) { deleteSuppression(id: $id) }', vars: (w) => ({ id: w.suppressionId }), expect: ['NOT_FOUND'] },
 };
 
 it('has an isolation probe for every public query and mutation', () => {
@@ -82,7 +125,15 @@ eachMode('tenant isolation', (mode) => {
     const profileId = (await ok(p.url, 'mutation { createDeviceProfile(input: { name: "a-profile" }) { id } }', {}, a.OPERATOR)).createDeviceProfile.id;
     const deviceId = (await ok(p.url, 'mutation($p: ID!) { createDevice(input: { name: "a-secret-device", profileId: $p }) { device { id } } }', { p: profileId }, a.OPERATOR)).createDevice.device.id;
     const apiKeyId = (await ok(p.url, 'mutation { createApiKey(input: { name: "a-key", role: VIEWER }) { apiKey { id } } }', {}, a.TENANT_ADMIN)).createApiKey.apiKey.id;
-    w = { a, b, deviceId, profileId, apiKeyId };
+    const ticketId = (await ok(p.url, 'mutation { createTicket(input: { title: "a-secret-ticket" }) { id } }', {}, a.OPERATOR)).createTicket.id;
+    const ticketPolicyId = (await ok(p.url, 'mutation { createTicketPolicy(input: { name: "a-policy", priority: P2, slaMinutes: 30 }) { id } }', {}, a.OPERATOR)).createTicketPolicy.id;
+    const ruleId = (await ok(p.url, 'mutation($d: ID!) { createAlertRule(input: { name: "a-rule", severity: MAJOR, deviceId: $d, condition: { key: "t", op: GT, value: 1 } }) { id } }', { d: deviceId }, a.OPERATOR)).createAlertRule.id;
+    const suppressionId = (await ok(p.url, 'mutation($p: ID!) { createSuppression(input: { name: "a-window", profileId: $p, startsAt: "2000-01-01T00:00:00Z", endsAt: "2000-01-02T00:00:00Z" }) { id } }', { p: profileId }, a.OPERATOR)).createSuppression.id;
+    // An alert of tenant A, raised the way the rule worker raises one: a signal on the bus.
+    const signal = { signalId: `iso:${ruleId}`, type: 'firing', tenantId: a.tenant.id, ruleId, deviceId, severity: 'MAJOR', at: Date.now(), evidence: { text: 't 2 > 1' } };
+    await p.platform.eventBus.publish('alert.signals.v1', [{ key: deviceId, value: signal }]);
+    const alertId = await eventually(async () => (await ok(p.url, '{ alerts(first: 1) { edges { node { id } } } }', {}, a.VIEWER)).alerts.edges[0]?.node.id as string | undefined, { timeoutMs: 20_000 });
+    w = { a, b, deviceId, profileId, apiKeyId, ticketId, ticketPolicyId, ruleId, alertId, suppressionId };
     snapshot = JSON.stringify(await aView(a.TENANT_ADMIN));
   });
   afterAll(() => p?.close());
@@ -91,7 +142,7 @@ eachMode('tenant isolation', (mode) => {
     const probe = probes[name]!;
     const result = await gql(p.url, probe.query, probe.vars(w), w.b.TENANT_ADMIN);
     const body = JSON.stringify(result.data ?? {});
-    for (const secret of [w.a.tenant.id, w.a.tenant.name, w.deviceId, w.profileId, w.apiKeyId, w.a.VIEWER.email, 'a-secret-device']) {
+    for (const secret of [w.a.tenant.id, w.a.tenant.name, w.deviceId, w.profileId, w.apiKeyId, w.a.VIEWER.email, 'a-secret-device', w.ticketId, w.ticketPolicyId, 'a-secret-ticket', w.ruleId, w.alertId, w.suppressionId, 'a-rule', 'a-window']) {
       expect(body).not.toContain(secret);
     }
     if (probe.expect.includes('data')) expect(result.errors).toBeUndefined();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDatabase } from './client';
 import { Role } from './generated/client';
+import { readMigrations } from './migrations-folder';
 import { createQueryCounter } from './query-counter';
 import { createEmbeddedTestDatabase } from './testing';
 
@@ -64,7 +65,7 @@ describe('embedded database (PGlite)', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ump-db-test-'));
     try {
       const first = await createDatabase({ dataDir });
-      expect(await first.migrate()).toEqual(['20261127000000_init']);
+      expect(await first.migrate()).toEqual((await readMigrations()).map((m) => m.name));
       await first.prisma.tenant.create({ data: { name: 'kept' } });
       await first.close();
       await first.close();

@@ -13,10 +13,30 @@ export const relationFields: Record<string, readonly string[]> = {
   DeviceProfile: ['devices'],
   Device: ['profile', 'credential'],
   DeviceCredential: ['device'],
+  AlertRule: ['alerts'],
+  Alert: ['rule', 'ticket', 'history'],
+  AlertHistory: ['alert'],
+  Suppression: [],
+  TicketPolicy: ['tickets'],
+  Ticket: ['policy', 'alerts', 'comments'],
+  TicketComment: ['ticket'],
 };
 
 // Models whose rows belong to one tenant through a `tenantId` column.
-export const tenantOwnedModels: readonly string[] = ['User', 'ApiKey', 'DeviceProfile', 'Device', 'DeviceCredential'];
+export const tenantOwnedModels: readonly string[] = [
+  'User',
+  'ApiKey',
+  'DeviceProfile',
+  'Device',
+  'DeviceCredential',
+  'AlertRule',
+  'Alert',
+  'AlertHistory',
+  'Suppression',
+  'TicketPolicy',
+  'Ticket',
+  'TicketComment',
+];
 const tenantOwned = new Set(tenantOwnedModels);
 
 const reading = new Set([

@@ -37,6 +37,7 @@ export const gatewayEnv = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(20_000),
   SUBGRAPH_TENANT_URL: z.string().url().optional(),
   SUBGRAPH_DEVICE_URL: z.string().url().optional(),
+  SUBGRAPH_ALERT_URL: z.string().url().optional(),
   SUBGRAPH_ANALYTICS_URL: z.string().url().optional(),
 });
 

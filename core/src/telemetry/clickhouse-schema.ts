@@ -1,3 +1,5 @@
+import { alertHistoryStatements } from './alert-history-schema';
+
 /**
  * The telemetry schema in ClickHouse: one raw table, rollups fed by materialized views, and
  * the writer's journal. Every statement is idempotent (IF NOT EXISTS), so `migrate()` runs it
@@ -32,6 +34,7 @@ export function telemetryTables(database: string) {
     deviceHours: `${database}.telemetry_device_hours`,
     latest: `${database}.telemetry_latest`,
     journal: `${database}.telemetry_write_journal`,
+    alertEvents: `${database}.alert_events`,
   };
 }
 export type TelemetryTables = ReturnType<typeof telemetryTables>;
@@ -184,5 +187,6 @@ ORDER BY (consumer, last_offset, first_offset)
 TTL toDateTime(recorded_at) + INTERVAL 30 DAY
 ${dedup}`,
     },
+    ...alertHistoryStatements(t.alertEvents),
   ];
 }

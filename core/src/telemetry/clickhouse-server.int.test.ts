@@ -110,6 +110,14 @@ const lacking = version ? storeFeatures.filter((f) => !atLeast(version, f.since)
         { key: 'temp', value: 3, ts: new Date(ts.getTime() + 2_000) },
       ]);
       expect(await store.stats({ tenantId, from: q.from, to: q.to })).toEqual({ messages: 3, dataPoints: 6, activeDevices: 1 });
+      // The alert history shares the database; a redelivered event counts once.
+      const alert = { tenantId, deviceId, alertId: randomUUID(), ruleId: randomUUID(), severity: 'MAJOR' as const, flapping: false, raisedAt: ts.getTime() };
+      const acked = { ...alert, eventId: 'server-ack', type: 'acknowledged' as const, status: 'ACTIVE_ACK' as const, at: ts.getTime() + 5_000 };
+      await store.alertHistory.insert([{ ...alert, eventId: 'server-raise', type: 'raised', status: 'ACTIVE_UNACK', at: ts.getTime() }, acked]);
+      await store.alertHistory.insert([acked]);
+      expect(await store.alertHistory.stats({ tenantId, from: q.from, to: q.to })).toEqual({
+        raised: 1, bySeverity: [{ severity: 'MAJOR', count: 1 }], byRule: [{ ruleId: alert.ruleId, count: 1 }], mttaSeconds: 5, mttrSeconds: null, open: 1,
+      });
     } finally {
       await client.command({ query: `/* test.drop_store_database */ DROP DATABASE IF EXISTS ${db}_store` });
       await store.close();

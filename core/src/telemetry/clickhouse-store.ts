@@ -1,3 +1,5 @@
+import type { AlertHistoryStore } from './alert-history';
+import { createClickHouseAlertHistory } from './alert-history-clickhouse';
 import { openClickHouse, insertJsonRows, selectRows, type ClickHouseConnectionOptions } from './clickhouse-client';
 import { assertUuid, insertSql, pointRows } from './clickhouse-insert';
 import { createClickHouseJournal } from './clickhouse-journal';
@@ -20,6 +22,8 @@ export interface ClickHouseStoreOptions extends ClickHouseConnectionOptions {
 /** The ClickHouse {@link TelemetryStore}, with its journal and a diagnostic read. */
 export interface ClickHouseTelemetryStore extends TelemetryStore {
   readonly journal: WriteJournal;
+  /** Alert events for analytics, in the same database and on the same client (see alert-history.ts). */
+  readonly alertHistory: AlertHistoryStore;
   /** Where the data lives, for start-up banners and logs, e.g. `ClickHouse at http://ch:8123`. */
   readonly location: string;
   /** `series` read from a chosen source: for comparing a rollup with the raw points. */
@@ -57,6 +61,7 @@ export function createClickHouseStore(opts: ClickHouseStoreOptions = {}): ClickH
 
   return {
     journal,
+    alertHistory: createClickHouseAlertHistory(client, tables.alertEvents),
     location,
     seriesFrom,
 

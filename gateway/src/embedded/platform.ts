@@ -8,7 +8,8 @@ import {
   type Logger,
 } from '@ump/core';
 import { createDatabase, type QueryEvent } from '@ump/db';
-import { createIntake, createTelemetryWriter, type IntakeConfigInput } from '@ump/ingest';
+import { createAlertHistoryWriter, createIntake, createRuleWorker, createTelemetryWriter, type IntakeConfigInput } from '@ump/ingest';
+import { createAlertSubgraph, createSignalConsumer, createTicketAutomation } from '@ump/subgraph-alert';
 import { createAnalyticsSubgraph } from '@ump/subgraph-analytics';
 import { createDeviceSubgraph } from '@ump/subgraph-device';
 import { createTenantSubgraph, ensurePlatformAdmin } from '@ump/subgraph-tenant';
@@ -83,6 +84,12 @@ export async function startPlatform(opts: PlatformOptions) {
     const writer = createTelemetryWriter({ bus, store, logger, metrics: metrics.registry });
     await writer.start();
     closers.push(() => writer.stop());
+    const rules = createRuleWorker({ bus, prisma: database.prisma, cache, logger, metrics: metrics.registry });
+    await rules.start();
+    closers.push(() => rules.stop());
+    const alertHistory = createAlertHistoryWriter({ bus, store: store.alertHistory, logger, metrics: metrics.registry });
+    await alertHistory.start();
+    closers.push(() => alertHistory.stop());
     const intake = createIntake({ prisma: database.prisma, cache, bus, logger, metrics, config: opts.intake });
     const intakePorts = await intake.start();
     closers.push(() => intake.stop());
@@ -91,7 +98,13 @@ export async function startPlatform(opts: PlatformOptions) {
     const tenant = createTenantSubgraph({ ...shared, jwtSecret: secrets.jwtSecret, jwtTtlSeconds: opts.jwtTtlSeconds });
     const device = createDeviceSubgraph(shared);
     const analytics = createAnalyticsSubgraph({ store, logger, metrics, internalSecret: secrets.internalSecret });
-    const subgraphs = [tenant, device, analytics];
+    // Alerts: the subgraph, and the consumer that turns the rule worker's signals into alerts.
+    const tickets = createTicketAutomation({ bus, logger });
+    const alert = createAlertSubgraph({ ...shared, bus, tickets });
+    const signalConsumer = createSignalConsumer({ prisma: database.prisma, bus, cache, logger, tickets, metrics: metrics.registry });
+    await signalConsumer.start();
+    closers.push(() => signalConsumer.stop());
+    const subgraphs = [tenant, device, alert, analytics];
     for (const subgraph of subgraphs) {
       await subgraph.server.start();
       closers.push(() => subgraph.server.stop());
@@ -106,7 +119,7 @@ export async function startPlatform(opts: PlatformOptions) {
       metrics,
       limits: opts.limits,
     });
-    const served = await serveGateway(gateway, { port: opts.port, host: opts.host, logger, metrics });
+    const served = await serveGateway(gateway, { port: opts.port, host: opts.host, logger, metrics, subscriptions: { bus } });
     closers.push(() => served.close());
     return {
       port: served.port,
@@ -118,7 +131,9 @@ export async function startPlatform(opts: PlatformOptions) {
       telemetry: store.location,
       admin: { email: opts.admin.email, generatedPassword: admin.generatedPassword },
       /** The in-process subgraphs, for tests that call one directly. */
-      subgraphs: { tenant, device, analytics },
+      subgraphs: { tenant, device, alert, analytics },
+      /** The event bus, for tests that publish on it (e.g. alert signals). */
+      eventBus: bus,
       secrets,
       close,
     };

@@ -2,4 +2,5 @@
 export { createTelemetryWriter, type TelemetryWriter, type TelemetryWriterOptions } from './telemetry-writer';
 export { convertMessage, type Converted } from './convert';
 export { createWriterMetrics, type WriterMetrics } from './metrics';
+export { createAlertHistoryWriter, type AlertHistoryWriter, type AlertHistoryWriterOptions } from './alert-history';
 export { consumerKey, entryToken, planBatch, type BatchPlan } from './plan';

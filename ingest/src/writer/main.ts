@@ -1,8 +1,9 @@
-// The telemetry writer as its own process (multi-process mode): Kafka in, ClickHouse out.
+// The telemetry writer as its own process (multi-process mode): Kafka in, ClickHouse out —
+// telemetry.v1 to the telemetry tables, alert.events.v1 to the alert history.
 // Run several in one consumer group to split the partitions.
 import {
   clickhouseOptions,
-  closeOnSignals,
+  runService,
   createClickHouseStore,
   createEventBus,
   createHttpServer,
@@ -14,6 +15,7 @@ import {
   telemetryEnv,
 } from '@ump/core';
 import { z } from 'zod';
+import { createAlertHistoryWriter } from './alert-history';
 import { createTelemetryWriter } from './telemetry-writer';
 
 const config = loadConfigOrExit(
@@ -24,26 +26,23 @@ const config = loadConfigOrExit(
 );
 const logger = createLogger({ name: 'writer', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-async function main() {
+runService(logger, 'telemetry writer', async (onClose) => {
   const metrics = createMetrics('writer');
   const store = createClickHouseStore(clickhouseOptions(config));
+  onClose(() => store.close());
   await store.migrate();
   const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, clientId: 'ump-writer', logger });
+  onClose(() => bus.close());
   const writer = createTelemetryWriter({ bus, store, logger, metrics: metrics.registry });
   await writer.start();
+  onClose(() => writer.stop());
+  // Alert events for analytics: same ClickHouse, its own consumer group.
+  const alertHistory = createAlertHistoryWriter({ bus, store: store.alertHistory, logger, metrics: metrics.registry });
+  await alertHistory.start();
+  onClose(() => alertHistory.stop());
   // /healthz and /metrics only: the writer serves no API.
   const http = createHttpServer({ routes: {}, registry: metrics.registry, logger });
   const port = await http.listen(config.PORT ?? 4090, config.HOST);
+  onClose(() => http.close());
   logger.info({ port, store: store.location }, 'telemetry writer running');
-  closeOnSignals(logger, async () => {
-    await http.close();
-    await writer.stop();
-    await bus.close();
-    await store.close();
-  });
-}
-
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'telemetry writer failed to start');
-  process.exitCode = 1;
 });

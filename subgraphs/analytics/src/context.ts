@@ -1,8 +1,8 @@
-import type { Logger, SubgraphContext, TelemetryStore } from '@ump/core';
+import type { AlertHistoryStore, Logger, SubgraphContext, TelemetryStore } from '@ump/core';
 
-/** What the analytics subgraph needs from its process: it reads the telemetry store only. */
+/** What the analytics subgraph needs from its process: it reads the telemetry store only (alert history included). */
 export interface AnalyticsDeps {
-  store: TelemetryStore;
+  store: TelemetryStore & { readonly alertHistory: AlertHistoryStore };
   logger: Logger;
 }
 

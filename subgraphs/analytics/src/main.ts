@@ -2,7 +2,7 @@
 import {
   authEnv,
   clickhouseOptions,
-  closeOnSignals,
+  runService,
   createClickHouseStore,
   createLogger,
   createMetrics,
@@ -23,19 +23,12 @@ const config = loadConfigOrExit(
 );
 const logger = createLogger({ name: 'analytics', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-async function main() {
+runService(logger, 'analytics subgraph', async (onClose) => {
   const store = createClickHouseStore(clickhouseOptions(config));
+  onClose(() => store.close());
   await store.migrate();
   const metrics = createMetrics('analytics');
   const subgraph = createAnalyticsSubgraph({ store, logger, metrics, internalSecret: config.UMP_INTERNAL_SECRET });
   const served = await serveSubgraph(subgraph, { port: config.PORT ?? 4005, host: config.HOST, logger, metrics });
-  closeOnSignals(logger, async () => {
-    await served.close();
-    await store.close();
-  });
-}
-
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'analytics subgraph failed to start');
-  process.exitCode = 1;
+  onClose(() => served.close());
 });

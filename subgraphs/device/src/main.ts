@@ -3,7 +3,7 @@
 import {
   authEnv,
   clusterEnv,
-  closeOnSignals,
+  runService,
   createCache,
   createLogger,
   createMetrics,
@@ -18,9 +18,11 @@ import { createDeviceSubgraph } from './index';
 const config = loadConfigOrExit(loggingEnv.extend(subgraphEnv.shape).extend(authEnv.shape).extend(clusterEnv.shape));
 const logger = createLogger({ name: 'device', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-async function main() {
+runService(logger, 'device subgraph', async (onClose) => {
   const database = await createDatabase({ databaseUrl: config.DATABASE_URL });
+  onClose(() => database.close());
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
+  onClose(() => cache.close());
   const metrics = createMetrics('device');
   const subgraph = createDeviceSubgraph({
     prisma: database.prisma,
@@ -30,14 +32,5 @@ async function main() {
     internalSecret: config.UMP_INTERNAL_SECRET,
   });
   const served = await serveSubgraph(subgraph, { port: config.PORT ?? 4002, host: config.HOST, logger, metrics });
-  closeOnSignals(logger, async () => {
-    await served.close();
-    await cache.close();
-    await database.close();
-  });
-}
-
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'device subgraph failed to start');
-  process.exitCode = 1;
+  onClose(() => served.close());
 });

@@ -4,7 +4,7 @@ import {
   adminEnv,
   authEnv,
   clusterEnv,
-  closeOnSignals,
+  runService,
   createCache,
   createLogger,
   createMetrics,
@@ -20,9 +20,11 @@ import { ensurePlatformAdmin } from './bootstrap';
 const config = loadConfigOrExit(loggingEnv.extend(subgraphEnv.shape).extend(authEnv.shape).extend(adminEnv.shape).extend(clusterEnv.shape));
 const logger = createLogger({ name: 'tenant', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-async function main() {
+runService(logger, 'tenant subgraph', async (onClose) => {
   const database = await createDatabase({ databaseUrl: config.DATABASE_URL });
+  onClose(() => database.close());
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
+  onClose(() => cache.close());
   const metrics = createMetrics('tenant');
   const admin = await ensurePlatformAdmin(database.prisma, {
     email: config.UMP_ADMIN_EMAIL,
@@ -42,14 +44,5 @@ async function main() {
     jwtTtlSeconds: config.JWT_TTL_SECONDS,
   });
   const served = await serveSubgraph(subgraph, { port: config.PORT ?? 4001, host: config.HOST, logger, metrics });
-  closeOnSignals(logger, async () => {
-    await served.close();
-    await cache.close();
-    await database.close();
-  });
-}
-
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, 'tenant subgraph failed to start');
-  process.exitCode = 1;
+  onClose(() => served.close());
 });

@@ -1,5 +1,6 @@
 import { requireTenant, type Aggregation } from '@ump/core';
 import type { AnalyticsContext } from '../context';
+import { alertStats } from './alert-stats';
 import { seriesWindow, statsWindow } from './inputs';
 
 type Ref = { id: string };
@@ -32,5 +33,10 @@ export const resolvers = {
       if (tenant.id !== tenantId) return { ...window, messages: 0, dataPoints: 0, activeDevices: 0 };
       return { ...window, ...(await ctx.deps.store.stats({ tenantId, ...window })) };
     },
+    alertStats,
+  },
+  AlertRuleCount: {
+    // A reference the gateway resolves in the alert subgraph.
+    rule: (count: { ruleId: string }) => ({ id: count.ruleId }),
   },
 };
