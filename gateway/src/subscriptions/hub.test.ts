@@ -38,16 +38,20 @@ function hubOn(bus: EventBus, instanceId: string) {
 
 function subscriber(tenantId: string, query = '{ alert { id } }', over: Partial<Subscriber> = {}) {
   const got: Array<{ event: unknown; fetched: FormattedExecutionResult | null }> = [];
+  const shared: Array<Map<string, unknown>> = [];
   const s: Subscriber = {
     source: alertEventSource,
     tenantId,
     identity: { kind: 'user', userId: randomUUID(), tenantId, role: 'VIEWER' },
     matches: () => true,
     fetch: { key: `${tenantId}|VIEWER|${query}`, query, idVariable: 'id', variables: {} },
-    deliver: (event, fetched) => void got.push({ event, fetched }),
+    deliver: (event, fetched, memo) => {
+      got.push({ event, fetched });
+      shared.push(memo);
+    },
     ...over,
   };
-  return Object.assign(s, { got });
+  return Object.assign(s, { got, shared });
 }
 
 describe('the subscription hub', () => {
@@ -89,6 +93,9 @@ describe('the subscription hub', () => {
     expect(requests.map((r) => r.query).sort()).toEqual(['{ alert { id } }', '{ alert { severity } }']);
     expect(same1.got).toEqual([{ event: e, fetched: { data: { alert: { id: e.alertId } } } }]);
     expect(same2.got).toEqual(same1.got);
+    // One completion space per event and fetch group: equal documents complete once.
+    expect(same2.shared[0]).toBe(same1.shared[0]);
+    expect(other.shared[0]).not.toBe(same1.shared[0]);
     expect(eventOnly.got).toEqual([{ event: e, fetched: null }]);
     expect(filtered.got).toEqual([]);
     expect(foreign.got).toEqual([]);

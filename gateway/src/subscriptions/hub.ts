@@ -21,8 +21,12 @@ export interface Subscriber {
    * Subscribers with equal `key` share one fetch per event.
    */
   fetch: { key: string; query: string; idVariable: string; variables: Record<string, unknown>; operationName?: string } | null;
-  /** Hands over one event and its fetched entity; must not throw. */
-  deliver(event: unknown, fetched: FormattedExecutionResult | null): void;
+  /**
+   * Hands over one event and its fetched entity; must not throw. `shared` lives as long as
+   * this event's delivery to this fetch group: members with the same document complete the
+   * result once there instead of once each (a thousand dashboards, one completion).
+   */
+  deliver(event: unknown, fetched: FormattedExecutionResult | null, shared: Map<string, unknown>): void;
 }
 
 // Events whose fetches may run at the same time: enough to hide a subgraph round trip,
@@ -90,9 +94,10 @@ export function createHub(deps: {
       for (const { event, groups } of window) {
         for (const { group, fetched } of groups) {
           const result = await fetched;
+          const shared = new Map<string, unknown>();
           for (const subscriber of group) {
             // It may have left while the fetch ran.
-            if (subscribers.get(source)?.has(subscriber)) subscriber.deliver(event, result);
+            if (subscribers.get(source)?.has(subscriber)) subscriber.deliver(event, result, shared);
           }
         }
       }

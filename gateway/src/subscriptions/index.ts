@@ -37,7 +37,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import type { useServer as UseServer } from 'graphql-ws/dist/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -178,6 +178,7 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
     if (prepared.kind !== 'subscription') throw new Error('not a subscription');
     const { source, entityQuery, document, variables } = prepared;
     const schema = opts.schema()!;
+    const completionKey = stableJson([print(document), prepared.operation.name?.value ?? null, variables]);
     const queue = new BoundedQueue<() => ExecutionResult>(queueSize);
     const topic = source.topic.name;
     let removeFromHub = () => {};
@@ -201,9 +202,9 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
             operationName: entityQuery.operationName,
           }
         : null,
-      deliver(event, fetched) {
+      deliver(event, fetched, shared) {
         const view = { type: source.typeOf(event), at: source.atOf(event), entityId: source.entityIdOf(event), fetched };
-        const accepted = queue.push(() =>
+        const complete = () =>
           masked(
             resolveEvent({
               schema,
@@ -214,8 +215,13 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
               entityName: source.entityField.charAt(0).toUpperCase() + source.entityField.slice(1),
               event: view,
             }),
-          ),
-        );
+          );
+        // Completed when the socket is ready for it, once per distinct document in the group.
+        const accepted = queue.push(() => {
+          let result = shared.get(completionKey) as ExecutionResult | undefined;
+          if (!result) shared.set(completionKey, (result = complete()));
+          return result;
+        });
         if (accepted) {
           metrics.deliveries.inc({ topic });
           return;
