@@ -10,7 +10,7 @@ export function createRuleWorkerMetrics(registry?: Registry) {
   };
   const counter = (name: string, help: string) => reuse(name, Counter, () => new Counter({ name, help, registers }));
   return {
-    evaluated: counter('ump_rules_messages_total', 'Telemetry messages the rule worker evaluated'),
+    consumed: counter('ump_rules_messages_total', 'Telemetry messages the rule worker consumed (evaluated, or skipped: no rules for the tenant, malformed)'),
     malformed: counter('ump_rules_malformed_total', 'Telemetry messages the rule worker skipped as malformed (the writer dead-letters them)'),
     duplicates: counter('ump_rules_duplicate_points_total', 'Points ignored for a rule because they were not newer than the last one evaluated'),
     invalidRules: counter('ump_rules_invalid_rules_total', 'Stored rules skipped because their target or spec failed validation'),
