@@ -22,7 +22,7 @@ const config = loadConfigOrExit(
     .extend(authEnv.shape)
     .extend(clusterEnv.omit({ DATABASE_URL: true }).shape)
     // Subscriptions consume alert and ticket events from Kafka, shared with the other processes.
-    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS }),
+    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: telemetryEnv.shape.KAFKA_TOPIC_PREFIX }),
 );
 const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
@@ -46,7 +46,7 @@ runService(logger, 'gateway', async (onClose) => {
     limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
   });
   // An in-process bus would never see another process's events: no Kafka, no subscriptions.
-  const bus = config.KAFKA_BROKERS ? createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, clientId: 'ump-gateway', logger }) : undefined;
+  const bus = config.KAFKA_BROKERS ? createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX, clientId: 'ump-gateway', logger }) : undefined;
   if (bus) onClose(() => bus.close());
   else logger.warn('KAFKA_BROKERS is not set: GraphQL subscriptions are off');
   const served = await serveGateway(gateway, {

@@ -1,57 +1,13 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { eventually } from '@ump/core/src/testing/eventually';
 import { postTelemetry } from '@ump/ingest/src/intake/testkit';
-import { codes, gql, ok, type Credentials } from './client';
+import { codes, gql, ok } from './client';
 import { eachMode } from './modes';
 import { ADMIN, createTenantWithUsers, login, startTestPlatform, type TestPlatform } from './platform';
+import { subscribeToAlerts as subscribe } from './subscriber';
 
 // The acceptance path of the alerts issue, as a front end sees it: telemetry crosses a
 // threshold → a graphql-ws subscriber gets `RAISED` with the device's name and a ticket
 // opens; the device recovers past the clear threshold → `CLEARED` and the ticket resolves.
-
-const EVENTS = `subscription($filter: AlertEventFilter) {
-  alertEvents(filter: $filter) {
-    type
-    alert { id severity status device { id name } rule { name } }
-  }
-}`;
-
-interface Received {
-  type: string;
-  alert: { id: string; severity: string; status: string; device: { id: string; name: string }; rule: { name: string } };
-}
-
-/** A graphql-ws subscriber, authenticated like a browser app: the token in connection_init. */
-async function subscribe(url: string, who: Credentials, filter: Record<string, unknown> = {}) {
-  const received: Received[] = [];
-  const errors: unknown[] = [];
-  let connected!: () => void;
-  const ready = new Promise<void>((resolve) => (connected = resolve));
-  const client: Client = createClient({
-    url: url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${who.token}` },
-    lazy: false,
-    retryAttempts: 0,
-    on: { connected: () => connected() },
-  });
-  client.subscribe(
-    { query: EVENTS, variables: { filter } },
-    {
-      next: (result) => {
-        if (result.errors) errors.push(result.errors);
-        if (result.data?.alertEvents) received.push(result.data.alertEvents as unknown as Received);
-      },
-      error: (error) => errors.push(error),
-      complete: () => undefined,
-    },
-  );
-  await ready;
-  // graphql-ws does not acknowledge a subscribe message: give the server a moment to register it.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  return { received, errors, close: () => client.dispose() };
-}
 
 const CREATE_DEVICE = 'mutation($n: String!) { createDevice(input: { name: $n, labels: ["boiler"] }) { device { id name } accessToken } }';
 const CREATE_RULE = 'mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id } }';

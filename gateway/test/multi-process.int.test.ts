@@ -1,42 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
-import path from 'node:path';
 import { randomSecret } from '@ump/core';
 import { describeWith, testServiceUrls } from '@ump/core/src/testing/services';
-import { eventually } from '@ump/core/src/testing/eventually';
 import { createTestDatabase } from '@ump/db/src/testing';
 import { codes, gql, ok } from './client';
-
-const root = path.resolve(__dirname, '../..');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  return port;
-}
+import { createProcessGroup, freePort } from './processes';
 
 // Each service as its own process, configured only through its environment, as in docker-compose.
 describeWith('postgres', 'redis')('multi-process mode', () => {
-  const children: ChildProcess[] = [];
-  const output: string[] = [];
+  const group = createProcessGroup();
+  const { children, start } = group;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   const ports = { gateway: 0, tenant: 0, device: 0 };
-
-  function start(entry: string, env: Record<string, string>) {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => output.push(String(d)));
-    child.stderr!.on('data', (d) => output.push(String(d)));
-    children.push(child);
-  }
-
-  const healthy = async (port: number) => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -56,15 +30,11 @@ describeWith('postgres', 'redis')('multi-process mode', () => {
       SUBGRAPH_TENANT_URL: `http://127.0.0.1:${ports.tenant}/graphql`,
       SUBGRAPH_DEVICE_URL: `http://127.0.0.1:${ports.device}/graphql`,
     });
-    for (const port of Object.values(ports)) {
-      await eventually(() => healthy(port), { timeoutMs: 30_000, what: `port ${port} to answer /healthz` }).catch((error: Error) => {
-        throw new Error(`${error.message}; service output:\n${output.join('')}`);
-      });
-    }
+    await group.healthy(Object.values(ports));
   });
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    group.kill();
     await database?.drop();
   });
 

@@ -64,6 +64,8 @@ export const brokerList = z
 export const telemetryEnv = z.object({
   /** Comma-separated `host:port` list; unset = the in-process bus (one process only). */
   KAFKA_BROKERS: brokerList.optional(),
+  /** Prefix of every Kafka topic and consumer group, so environments can share a cluster (e.g. `staging.`). */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''),
   /** Partitions of topics UMP creates. */
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(3),
   /** ClickHouse server URL; unset = embedded ClickHouse (chDB) in UMP_DATA_DIR. */

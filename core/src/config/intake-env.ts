@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { brokerList } from './env';
+import { brokerList, telemetryEnv } from './env';
 
 // The device intake's settings (ingest/src/intake/main.ts). Every variable is optional: the
 // defaults live once, in the intake's own config (ingest/src/intake/config.ts), and are
@@ -54,4 +54,5 @@ export const intakeProcessEnv = z.object({
   REDIS_URL: z.string().url(),
   /** Comma-separated `host:port` list. */
   KAFKA_BROKERS: brokerList,
+  KAFKA_TOPIC_PREFIX: telemetryEnv.shape.KAFKA_TOPIC_PREFIX,
 });

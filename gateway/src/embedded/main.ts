@@ -32,7 +32,7 @@ async function main() {
     dataDir: path.resolve(config.UMP_DATA_DIR),
     databaseUrl: config.DATABASE_URL,
     redisUrl: config.REDIS_URL,
-    kafka: config.KAFKA_BROKERS ? { brokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS } : undefined,
+    kafka: config.KAFKA_BROKERS ? { brokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, topicPrefix: config.KAFKA_TOPIC_PREFIX } : undefined,
     telemetryStore: clickhouseOptions(config),
     intake: intakeConfigFromEnv(config),
     port: config.PORT,

@@ -15,7 +15,7 @@ runService(logger, 'device intake', async (onClose) => {
   onClose(() => database.close());
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
   onClose(() => cache.close());
-  const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, clientId: 'ump-intake', logger });
+  const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX, clientId: 'ump-intake', logger });
   onClose(() => bus.close());
   const intake = createIntake({ prisma: database.prisma, cache, bus, logger, metrics: createMetrics('intake'), config: intakeConfigFromEnv(config) });
   await intake.start();

@@ -25,6 +25,7 @@ const config = loadConfigOrExit(
     REDIS_URL: z.string().url(),
     KAFKA_BROKERS: brokerList,
     KAFKA_PARTITIONS: telemetryEnv.shape.KAFKA_PARTITIONS,
+    KAFKA_TOPIC_PREFIX: telemetryEnv.shape.KAFKA_TOPIC_PREFIX,
   }),
 );
 const logger = createLogger({ name: 'rules', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -35,7 +36,13 @@ runService(logger, 'rule worker', async (onClose) => {
   onClose(() => database.close());
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
   onClose(() => cache.close());
-  const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, clientId: 'ump-rules', logger });
+  const bus = createEventBus({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    partitions: config.KAFKA_PARTITIONS,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    clientId: 'ump-rules',
+    logger,
+  });
   onClose(() => bus.close());
   const worker = createRuleWorker({ bus, prisma: database.prisma, cache, logger, metrics: metrics.registry });
   await worker.start();

@@ -31,7 +31,13 @@ runService(logger, 'telemetry writer', async (onClose) => {
   const store = createClickHouseStore(clickhouseOptions(config));
   onClose(() => store.close());
   await store.migrate();
-  const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, clientId: 'ump-writer', logger });
+  const bus = createEventBus({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    partitions: config.KAFKA_PARTITIONS,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    clientId: 'ump-writer',
+    logger,
+  });
   onClose(() => bus.close());
   const writer = createTelemetryWriter({ bus, store, logger, metrics: metrics.registry });
   await writer.start();

@@ -24,7 +24,7 @@ const config = loadConfigOrExit(
     .extend(subgraphEnv.shape)
     .extend(authEnv.shape)
     .extend(clusterEnv.shape)
-    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS.unwrap(), KAFKA_PARTITIONS: telemetryEnv.shape.KAFKA_PARTITIONS }),
+    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS.unwrap(), KAFKA_PARTITIONS: telemetryEnv.shape.KAFKA_PARTITIONS, KAFKA_TOPIC_PREFIX: telemetryEnv.shape.KAFKA_TOPIC_PREFIX }),
 );
 const logger = createLogger({ name: 'alert', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
@@ -33,7 +33,13 @@ runService(logger, 'alert subgraph', async (onClose) => {
   onClose(() => database.close());
   const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
   onClose(() => cache.close());
-  const bus = createEventBus({ kafkaBrokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, clientId: 'ump-alert', logger });
+  const bus = createEventBus({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    partitions: config.KAFKA_PARTITIONS,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    clientId: 'ump-alert',
+    logger,
+  });
   onClose(() => bus.close());
   const metrics = createMetrics('alert');
   const tickets = createTicketAutomation({ bus, logger });
