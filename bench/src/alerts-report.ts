@@ -1,4 +1,5 @@
-import { formatFailures, type LatencyHistogram, type SimulationStats } from '@ump/ingest/src/simulator';
+import { formatFailures, type LatencyHistogram } from '@ump/ingest/src/simulator';
+import type { BackgroundMessage } from './alerts-background';
 import type { AlertsBenchOptions } from './alerts';
 import type { ProcSummary } from './proc-stats';
 import { formatMs } from './svg';
@@ -19,7 +20,9 @@ export interface AlertsBenchResult {
   errors: string[];
   /** Telemetry sent → event on a subscriber's socket, one value per subscriber and event. */
   latency: LatencyHistogram;
-  background: SimulationStats;
+  background: Extract<BackgroundMessage, { kind: 'done' }>;
+  /** Event-loop delay of the bench process (which holds the subscriber sockets) while measuring. */
+  subscriberLoopDelayMs: { p50: number; p99: number; max: number };
   /** How long the probes took: the background load is averaged over the whole run. */
   backgroundWindowSeconds: number;
   processes: Array<{ name: string; summary: ProcSummary }>;
@@ -51,6 +54,10 @@ export function renderAlertsReport(r: AlertsBenchResult, argv: string[]): string
     ['background telemetry accepted', `${int(bg.acknowledged)} of ${int(bg.sent)} (${formatFailures(bg.failures) || 'no failures'})`],
     ['background rate (whole run)', `${int(bgRate)} msg/s`],
     ['measured window', `${r.backgroundWindowSeconds.toFixed(1)} s`],
+    [
+      'event-loop delay of the subscribers\' process p50 / p99 / max',
+      `${formatMs(r.subscriberLoopDelayMs.p50)} / ${formatMs(r.subscriberLoopDelayMs.p99)} / ${formatMs(r.subscriberLoopDelayMs.max)} (included in the latencies)`,
+    ],
   ];
   for (const p of r.processes) {
     rows.push([`CPU ${p.name} (avg / max, 100 % = 1 core)`, `${p.summary.avgCpuPercent.toFixed(0)} % / ${p.summary.maxCpuPercent.toFixed(0)} %`]);
@@ -91,6 +98,7 @@ export function renderAlertsReport(r: AlertsBenchResult, argv: string[]): string
     '```',
     '',
     `${int(o.probes)} probes (+1 warm-up), event timeout ${int(o.eventTimeoutMs)} ms, background ${int(o.backgroundDevices)} MQTT devices × ${o.backgroundRate} msg/s`,
+    'in a process of their own (the subscribers run in the bench process),',
     "evaluated against a fleet-wide rule that never fires (so every message goes through the rule worker's evaluation).",
     '',
     '## Machine',
