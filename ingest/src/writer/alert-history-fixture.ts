@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createClickHouseStore, createKafkaBus, createLogger, createMemoryBus, deadLetterSchema, type AlertEvent, type AlertHistoryStore,
+  createClickHouseStore, createLogger, deadLetterSchema, type AlertEvent, type AlertHistoryStore,
   type AlertStats, type ClickHouseTelemetryStore, type EventBus,
 } from '@ump/core';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { testServiceUrls } from '../../../core/src/testing/services';
+import { testBuses } from '../../../core/src/testing/buses';
 import { createAlertHistoryWriter } from './alert-history';
 
 /**
@@ -40,28 +40,7 @@ export function useAlertHistoryFixture() {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A 3-partition bus that records every handler failure and retries fast. */
-  function memoryBus(maxBatchSize: number) {
-    const failures: unknown[] = [];
-    const bus = createMemoryBus({ partitions: 3, maxBatchSize, retryBackoffMs: 20, onError: (error) => failures.push(error) });
-    cleanup.push(() => bus.close());
-    return { bus, failures };
-  }
-
-  /** A Kafka bus on the test broker, under a topic prefix of its own, retrying fast. */
-  function kafkaBus() {
-    const failures: unknown[] = [];
-    const bus = createKafkaBus({
-      brokers: [new URL(testServiceUrls.kafka).host],
-      clientId: 'alert-history-test',
-      topicPrefix: `ump-test-${randomUUID().slice(0, 8)}.`,
-      retryBackoffMs: 20,
-      sessionTimeoutMs: 10_000,
-      onError: (error) => failures.push(error),
-    });
-    cleanup.push(() => bus.close());
-    return { bus, failures };
-  }
+  const { memoryBus, kafkaBus } = testBuses((close) => void cleanup.push(close), 'alert-history-test');
 
   async function startWriter(bus: EventBus, groupId: string, history?: AlertHistoryStore, metrics?: Registry) {
     const writer = createAlertHistoryWriter({ bus, store: history ?? store.alertHistory, groupId, logger, metrics });

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createKafkaBus, createLogger, createMemoryBus, deadLetterSchema, type EventBus, type TelemetryMessage, type TelemetryStore } from '@ump/core';
+import { createLogger, deadLetterSchema, type EventBus, type TelemetryMessage, type TelemetryStore } from '@ump/core';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { int64, openClickHouse, selectRows } from '../../../core/src/telemetry/clickhouse-client';
 import { createClickHouseStore, type ClickHouseTelemetryStore } from '../../../core/src/telemetry/clickhouse-store';
 import { eventually, sleep } from '../../../core/src/testing/eventually';
-import { testServiceUrls } from '../../../core/src/testing/services';
+import { testBuses } from '../../../core/src/testing/buses';
 import { createTelemetryWriter, type TelemetryWriter } from './telemetry-writer';
 
 /**
@@ -65,28 +65,7 @@ export function useWriterFixture() {
     return writer;
   }
 
-  /** A 3-partition bus that records every handler failure and retries fast. */
-  function memoryBus(maxBatchSize: number) {
-    const failures: unknown[] = [];
-    const bus = createMemoryBus({ partitions: 3, maxBatchSize, retryBackoffMs: 20, onError: (error) => failures.push(error) });
-    cleanup.push(() => bus.close());
-    return { bus, failures };
-  }
-
-  /** A Kafka bus on the test broker, under a topic prefix of its own, retrying fast. */
-  function kafkaBus() {
-    const failures: unknown[] = [];
-    const bus = createKafkaBus({
-      brokers: [new URL(testServiceUrls.kafka).host],
-      clientId: 'writer-test',
-      topicPrefix: `ump-test-${randomUUID().slice(0, 8)}.`,
-      retryBackoffMs: 20,
-      sessionTimeoutMs: 10_000,
-      onError: (error) => failures.push(error),
-    });
-    cleanup.push(() => bus.close());
-    return { bus, failures };
-  }
+  const { memoryBus, kafkaBus } = testBuses((close) => void cleanup.push(close), 'writer-test');
 
   async function collectDeadLetters(bus: EventBus) {
     const letters: Array<{ value: z.infer<typeof deadLetterSchema>; headers: Record<string, string> }> = [];
