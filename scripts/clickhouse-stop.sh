@@ -16,6 +16,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=clickhouse-local.sh
 source "$(dirname "${BASH_SOURCE[0]}")/clickhouse-local.sh"
 
+# shellcheck source-path=SCRIPTDIR source=lib/stop.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stop.sh"
+
 wipe=0
 for arg in "$@"; do
   case "$arg" in
@@ -32,17 +35,7 @@ STOP_TIMEOUT="${CLICKHOUSE_STOP_TIMEOUT:-30}"
 
 if pid="$(ch_running_pid)"; then
   ch_say "stopping server (pid $pid)…"
-  t0=$SECONDS
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS - t0 >= STOP_TIMEOUT)); then
-      ch_say "still alive after ${STOP_TIMEOUT}s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.2
-  done
-  ch_say "stopped after $((SECONDS - t0))s"
+  stop_pid "$pid" "$STOP_TIMEOUT" ch_say
 else
   ch_say "not running"
   if ch_port_open; then
@@ -51,14 +44,6 @@ else
 fi
 rm -f "$PID_FILE"
 
-if [[ "$wipe" == 1 && -d "$STATE_DIR" ]]; then
-  # Guard the rm -rf: only a folder clickhouse-local.sh created (it carries the marker),
-  # never the repo root or $HOME, whatever CLICKHOUSE_HOME_DIR says.
-  state_real="$(cd "$STATE_DIR" && pwd -P)"
-  if [[ ! -f "$STATE_MARKER" || "$state_real" == / || "$state_real" == "$(cd "$REPO_ROOT" && pwd -P)" \
-        || "$state_real" == "$(cd "$HOME" && pwd -P)" ]]; then
-    ch_die "refusing to wipe $STATE_DIR: not a state dir made by clickhouse-local.sh"
-  fi
-  rm -rf "$state_real"
-  ch_say "wiped $STATE_DIR"
+if [[ "$wipe" == 1 ]]; then
+  wipe_state_dir clickhouse-local.sh ch_say ch_die
 fi

@@ -15,6 +15,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=kafka/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/kafka/lib.sh"
 
+# shellcheck source-path=SCRIPTDIR source=lib/stop.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stop.sh"
+
 wipe=0
 for arg in "$@"; do
   case "$arg" in
@@ -31,23 +34,7 @@ STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 
 if pid="$(kafka_running_pid)"; then
   kafka_say "stopping broker (pid $pid)…"
-  t0=$SECONDS
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS - t0 >= STOP_TIMEOUT)); then
-      kafka_say "still alive after ${STOP_TIMEOUT}s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      # A SIGKILLed process is gone as soon as the kernel reaps it; wait
-      # briefly so the ports are free when we return.
-      for _ in 1 2 3 4 5 6 7 8 9 10; do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.2
-      done
-      break
-    fi
-    sleep 0.2
-  done
-  kafka_say "stopped after $((SECONDS - t0))s"
+  stop_pid "$pid" "$STOP_TIMEOUT" kafka_say
 else
   kafka_say "not running"
   if kafka_port_open "$KAFKA_PORT"; then
@@ -57,14 +44,6 @@ else
 fi
 rm -f "$PID_FILE"
 
-if [[ "$wipe" == 1 && -d "$STATE_DIR" ]]; then
-  # Guard the rm -rf: only a folder that kafka-local.sh created (it carries
-  # the marker) and never the repo root or $HOME, whatever KAFKA_HOME_DIR says.
-  state_real="$(cd "$STATE_DIR" && pwd -P)"
-  if [[ ! -f "$STATE_MARKER" || "$state_real" == / || "$state_real" == "$(cd "$REPO_ROOT" && pwd -P)" \
-        || "$state_real" == "$(cd "$HOME" && pwd -P)" ]]; then
-    kafka_die "refusing to wipe $STATE_DIR: not a state dir made by kafka-local.sh"
-  fi
-  rm -rf "$state_real"
-  kafka_say "wiped $STATE_DIR"
+if [[ "$wipe" == 1 ]]; then
+  wipe_state_dir kafka-local.sh kafka_say kafka_die
 fi
