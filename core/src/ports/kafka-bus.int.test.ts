@@ -127,6 +127,23 @@ describeWith('kafka')('kafka bus', () => {
     await five.close();
   });
 
+  test('several processes racing to create and subscribe to a fresh topic all start, and each group gets what follows', async () => {
+    // Separate buses stand for separate processes: each lists the topic as missing, one wins
+    // the creation, the others must wait for its leaders instead of failing their start.
+    const racers = Array.from({ length: 4 }, () => makeBus());
+    const received = racers.map(() => [] as string[]);
+    const started = await Promise.all(
+      racers.map((racer, i) =>
+        racer.subscribe({ topic, groupId: `racer-${i}`, handleBatch: async ({ messages }) => void received[i]!.push(...messages.map((m) => String(m.value))) }),
+      ),
+    );
+    await bus.publish(topic, [{ key: 'k', value: 'after' }]);
+    await eventually(() => received.every((values) => values.length > 0), within);
+    expect(received).toEqual(racers.map(() => ['after']));
+    await Promise.all(started.map((s) => s.stop()));
+    await Promise.all(racers.map((racer) => racer.close()));
+  });
+
   test('delivers what foreign producers wrote: non-JSON as raw text, tombstones as null, headers as strings', async () => {
     await bus.ensureTopics([topic]);
     const producer = new Kafka({ brokers, clientId: 'ump-test-raw', logLevel: logLevel.NOTHING }).producer();

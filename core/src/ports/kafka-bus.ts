@@ -1,9 +1,9 @@
-import { Kafka, Partitioners } from 'kafkajs';
+import { Kafka, Partitioners, type Admin } from 'kafkajs';
 import { encodeMessages } from './event-bus-support';
 import type { BusSubscription, EventBus, OutgoingMessage } from './event-bus';
 import { createKafkaSubscription } from './kafka-consumer';
 import { resolveKafkaBusOptions, type KafkaBusOptions } from './kafka-options';
-import { kafkaLogSettings, withTimeout } from './kafka-support';
+import { isRetriable, kafkaLogSettings, withTimeout } from './kafka-support';
 
 export type { KafkaBusOptions } from './kafka-options';
 
@@ -75,17 +75,38 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     if (closed) throw new Error('event bus is closed');
   };
   const kafkaName = (topic: string) => topicPrefix + topic;
+  const leaderWaitMs = 30_000;
 
   const createMissing = async (names: string[]) => {
     const client = await admin.client();
     const existing = new Set(await client.listTopics());
     const missing = names.map(kafkaName).filter((name) => !existing.has(name));
     if (missing.length === 0) return;
-    // Resolves false when another process created them meanwhile, which is just as good.
+    // Resolves false when another process created them meanwhile, which is just as good,
+    // except that their leaders may not be elected yet: so wait for those ourselves.
     await client.createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
     });
+    await waitForLeaders(client, missing);
+  };
+
+  // Several processes starting at once on a fresh broker race to create the same topics; the
+  // losers see UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE for a moment. Those are
+  // retried until every partition has a leader, so no process fails its start over them.
+  const waitForLeaders = async (client: Admin, topics: string[]) => {
+    const deadline = Date.now() + leaderWaitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics: found } = await client.fetchTopicMetadata({ topics });
+        const led = found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (led) return;
+        if (Date.now() > deadline) throw new Error(`kafka topics ${topics.join(', ')} have no leader after ${leaderWaitMs} ms`);
+      } catch (error) {
+        if (!isRetriable(error) || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+    }
   };
 
   const ensureTopics = async (names: string[]) => {

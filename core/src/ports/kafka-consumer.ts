@@ -1,7 +1,7 @@
 import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BusErrorReporter, BusSubscription, SubscribeOptions } from './event-bus';
 import type { KafkaConsumerTuning } from './kafka-options';
-import { decodeKafkaMessage, withTimeout, type KafkaBusLogger } from './kafka-support';
+import { decodeKafkaMessage, isRetriable, withTimeout, type KafkaBusLogger } from './kafka-support';
 
 /** What {@link createKafkaSubscription} needs from the bus. */
 export interface KafkaSubscriptionSettings {
@@ -119,12 +119,24 @@ export function createKafkaSubscription(settings: KafkaSubscriptionSettings): { 
     for (const entry of latest) consumer.seek(entry);
   };
 
+  // A topic another process has just created may briefly answer UNKNOWN_TOPIC_OR_PARTITION.
+  const retryTransient = async (work: () => Promise<void>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (stopped || attempt >= 8 || !isRetriable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  };
+
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const assigned = payload.memberAssignment[kafkaTopic] ?? [];
     if (fromBeginning || assigned.length === 0) return markJoined();
     // Listeners run synchronously inside the join, so this pause precedes the first fetch.
     consumer.pause([{ topic: kafkaTopic, partitions: assigned }]);
-    void pinLatest(assigned)
+    void retryTransient(() => pinLatest(assigned))
       .catch((error: unknown) => logger?.warn({ err: error, topic: kafkaTopic, groupId: kafkaGroupId }, 'could not commit the start offsets of a new consumer group'))
       .finally(() => {
         const idle = assigned.filter((partition) => !backoffs.has(partition));

@@ -71,3 +71,17 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, timeoutError: ()
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
+
+const TRANSIENT_METADATA = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_CONTROLLER']);
+
+/**
+ * Whether a kafkajs error is worth another try: its own `retriable` flag, or the error a
+ * "number of retries exceeded" wraps, or one of the metadata errors a topic shows while it
+ * is still being created by another process.
+ */
+export function isRetriable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { retriable, type, originalError } = error as { retriable?: boolean; type?: string; originalError?: unknown };
+  if (retriable === true || (type !== undefined && TRANSIENT_METADATA.has(type))) return true;
+  return originalError !== undefined && originalError !== error && isRetriable(originalError);
+}
