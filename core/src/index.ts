@@ -19,3 +19,4 @@ export * from './telemetry/write-journal';
 export * from './telemetry/alert-history';
 export { createClickHouseStore, type ClickHouseStoreOptions, type ClickHouseTelemetryStore } from './telemetry/clickhouse-store';
 export { seriesSource, type SeriesSource } from './telemetry/clickhouse-queries';
+export * from './ota';

@@ -20,6 +20,12 @@ export const relationFields: Record<string, readonly string[]> = {
   TicketPolicy: ['tickets'],
   Ticket: ['policy', 'alerts', 'comments'],
   TicketComment: ['ticket'],
+  Firmware: ['rollouts'],
+  DeviceFirmware: [],
+  Rollout: ['firmware', 'devices', 'transitions', 'gateResults'],
+  RolloutDevice: ['rollout'],
+  RolloutTransition: ['rollout'],
+  RolloutGateResult: ['rollout'],
 };
 
 // Models whose rows belong to one tenant through a `tenantId` column.
@@ -36,6 +42,12 @@ export const tenantOwnedModels: readonly string[] = [
   'TicketPolicy',
   'Ticket',
   'TicketComment',
+  'Firmware',
+  'DeviceFirmware',
+  'Rollout',
+  'RolloutDevice',
+  'RolloutTransition',
+  'RolloutGateResult',
 ];
 const tenantOwned = new Set(tenantOwnedModels);
 

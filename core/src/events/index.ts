@@ -4,3 +4,6 @@ export * from './telemetry';
 export * from './alert-signals';
 export * from './alert-events';
 export * from './ticket-events';
+export * from './ota-commands';
+export * from './ota-status';
+export * from './rollout-events';
