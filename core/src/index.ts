@@ -17,6 +17,8 @@ export * from './devices/connectivity';
 export * from './config/intake-env';
 export * from './telemetry/write-journal';
 export * from './telemetry/alert-history';
+export * from './telemetry/rollout-history';
 export { createClickHouseStore, type ClickHouseStoreOptions, type ClickHouseTelemetryStore } from './telemetry/clickhouse-store';
 export { seriesSource, type SeriesSource } from './telemetry/clickhouse-queries';
+export { createClickHouseOtaKpi } from './telemetry/ota-kpi';
 export * from './ota';

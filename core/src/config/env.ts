@@ -38,6 +38,7 @@ export const gatewayEnv = z.object({
   SUBGRAPH_TENANT_URL: z.string().url().optional(),
   SUBGRAPH_DEVICE_URL: z.string().url().optional(),
   SUBGRAPH_ALERT_URL: z.string().url().optional(),
+  SUBGRAPH_OTA_URL: z.string().url().optional(),
   SUBGRAPH_ANALYTICS_URL: z.string().url().optional(),
 });
 
@@ -87,3 +88,10 @@ export function clickhouseOptions(env: z.infer<typeof telemetryEnv>) {
     defaultRetentionDays: env.TELEMETRY_DEFAULT_RETENTION_DAYS,
   };
 }
+
+/** Firmware updates: where artifacts live and how often the rollout engine looks again. */
+export const otaEnv = z.object({
+  /** Shared by the OTA subgraph (writes) and the intake (serves); embedded default: UMP_DATA_DIR/artifacts. */
+  OTA_ARTIFACTS_DIR: z.string().min(1).optional(),
+  OTA_TICK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+});

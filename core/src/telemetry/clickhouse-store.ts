@@ -8,6 +8,10 @@ import {
   type SeriesSource,
 } from './clickhouse-queries';
 import { schemaStatements, telemetryTables } from './clickhouse-schema';
+import { createClickHouseOtaKpi } from './ota-kpi';
+import type { RolloutHistoryStore } from './rollout-history';
+import { createClickHouseRolloutHistory, rolloutHistoryStatements } from './rollout-history-clickhouse';
+import type { OtaKpiSource } from '../ota/kpi';
 import { MAX_RETENTION_DAYS, type LatestValue, type SeriesQuery, type TelemetryStore } from './store';
 import type { WriteJournal } from './write-journal';
 
@@ -24,6 +28,10 @@ export interface ClickHouseTelemetryStore extends TelemetryStore {
   readonly journal: WriteJournal;
   /** Alert events for analytics, in the same database and on the same client (see alert-history.ts). */
   readonly alertHistory: AlertHistoryStore;
+  /** KPI reads of the OTA rollout engine (alert raises, telemetry metrics), on the same client. */
+  readonly otaKpi: OtaKpiSource;
+  /** Rollout events for analytics, in the same database and on the same client (see rollout-history.ts). */
+  readonly rolloutHistory: RolloutHistoryStore;
   /** Where the data lives, for start-up banners and logs, e.g. `ClickHouse at http://ch:8123`. */
   readonly location: string;
   /** `series` read from a chosen source: for comparing a rollup with the raw points. */
@@ -62,11 +70,13 @@ export function createClickHouseStore(opts: ClickHouseStoreOptions = {}): ClickH
   return {
     journal,
     alertHistory: createClickHouseAlertHistory(client, tables.alertEvents),
+    otaKpi: createClickHouseOtaKpi(client, tables),
+    rolloutHistory: createClickHouseRolloutHistory(client, tables),
     location,
     seriesFrom,
 
     async migrate() {
-      for (const { sql } of schemaStatements(tables)) await client.command({ query: sql });
+      for (const { sql } of [...schemaStatements(tables), ...rolloutHistoryStatements(tables)]) await client.command({ query: sql });
     },
 
     async insert(points, { dedupToken } = {}) {
