@@ -51,10 +51,12 @@ export interface RolloutActions {
   cancel(input: ActionInput): Promise<void>;
 }
 
-export interface RolloutEngine extends RolloutActions {
-  /** Subscribes to ota.status.v1 and starts the tick loop. */
+export interface RolloutEngine {
+  /** Subscribes to ota.status.v1, re-publishes waiting commands and starts the tick loop. */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** One evaluation of a running rollout now (tests; the tick and device reports call it too). */
   evaluate(rolloutId: string): Promise<void>;
+  /** The operator actions, for the subgraph's mutations. */
+  actions: RolloutActions;
 }
