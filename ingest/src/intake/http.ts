@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHttpServer, sendJson, type Logger } from '@ump/core';
 import type { Registry } from 'prom-client';
+import type { DeviceCredential } from './credentials';
+import type { OtaServices } from './ota';
+import { createOtaHttpRoutes } from './ota/routes';
 import type { Pipeline } from './pipeline';
 
 /** The canonical route; ThingsBoard's `/api/v1/{accessToken}/telemetry` is served by it too. */
@@ -13,6 +16,7 @@ export interface IntakeHttpOptions {
   registry: Registry;
   logger: Logger;
   maxBodyBytes: number;
+  ota: OtaServices;
 }
 
 /**
@@ -26,27 +30,43 @@ export interface IntakeHttpOptions {
  * - 401 for a missing or unknown token, 405 for another method, 429 with `Retry-After`
  *   when the device or its tenant is over its rate, 503 with `Retry-After` when the
  *   database (credential lookup) or the event bus is unavailable.
- * Authentication and rate limits are checked before the body is read.
+ * Authentication and rate limits are checked before the body is read. The device's OTA
+ * routes (`/api/v1/ota/...`, see ota/routes.ts) authenticate and count the same way.
  */
-export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes }: IntakeHttpOptions) {
-  const telemetry = async (req: IncomingMessage, res: ServerResponse) => {
-    const startedAt = performance.now();
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST' }, { allow: 'POST' });
+export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes, ota }: IntakeHttpOptions) {
+  /** The request's authenticated, admitted device; null once it answered 401, 429 or 503. */
+  const admitDevice = async (req: IncomingMessage, res: ServerResponse): Promise<DeviceCredential | null> => {
     const token = bearerToken(req.headers.authorization);
     if (!token) {
-      return sendJson(res, 401, { error: 'Send the device access token as "Authorization: Bearer <token>"' }, { 'www-authenticate': 'Bearer' });
+      sendJson(res, 401, { error: 'Send the device access token as "Authorization: Bearer <token>"' }, { 'www-authenticate': 'Bearer' });
+      return null;
     }
     const device = await pipeline.authenticate('http', token).catch((error: unknown) => {
       logger.error({ err: error }, 'device authentication failed');
       return 'unavailable' as const;
     });
-    if (device === 'unavailable') return sendJson(res, 503, { error: 'Device authentication is unavailable; retry later' }, { 'retry-after': '5' });
-    if (!device) return sendJson(res, 401, { error: 'Unknown or revoked device access token' }, { 'www-authenticate': 'Bearer' });
+    if (device === 'unavailable') {
+      sendJson(res, 503, { error: 'Device authentication is unavailable; retry later' }, { 'retry-after': '5' });
+      return null;
+    }
+    if (!device) {
+      sendJson(res, 401, { error: 'Unknown or revoked device access token' }, { 'www-authenticate': 'Bearer' });
+      return null;
+    }
     const admission = await pipeline.admit('http', device);
     if (!admission.ok) {
       const error = `Rate limit of the ${admission.scope} exceeded; retry in ${admission.retryAfterSeconds} s`;
-      return sendJson(res, 429, { error }, { 'retry-after': String(admission.retryAfterSeconds) });
+      sendJson(res, 429, { error }, { 'retry-after': String(admission.retryAfterSeconds) });
+      return null;
     }
+    return device;
+  };
+
+  const telemetry = async (req: IncomingMessage, res: ServerResponse) => {
+    const startedAt = performance.now();
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST' }, { allow: 'POST' });
+    const device = await admitDevice(req, res);
+    if (!device) return;
     const body = await readBody(req, maxBodyBytes);
     if (!body) {
       pipeline.count('http', 'too_large');
@@ -59,10 +79,11 @@ export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes }: I
     return sendJson(res, 503, { error: 'Telemetry could not be stored right now; retry later' }, { 'retry-after': '1' });
   };
 
-  const http = createHttpServer({ routes: { [TELEMETRY_PATH]: telemetry }, registry, logger });
+  const otaRoutes = createOtaHttpRoutes(ota, { admitDevice, readBody: (req) => readBody(req, maxBodyBytes), maxBodyBytes });
+  const http = createHttpServer({ routes: { [TELEMETRY_PATH]: telemetry, ...otaRoutes.routes }, registry, logger });
   // createHttpServer routes on the exact path, so ThingsBoard's token-in-path form is
   // rewritten to the canonical route with the token moved into the Authorization header,
-  // ahead of the server's own request listener.
+  // ahead of the server's own request listener; so is the firmware id of a download.
   const [route] = http.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   http.server.removeAllListeners('request');
   http.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -71,6 +92,7 @@ export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes }: I
       req.url = TELEMETRY_PATH + (match[2] ?? '');
       req.headers.authorization = `Bearer ${safeDecode(match[1]!)}`;
     }
+    otaRoutes.route(req);
     route!.call(http.server, req, res);
   });
   return http;

@@ -50,6 +50,30 @@ export function createIntakeMetrics(registry: Registry) {
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),
+    // OTA (ota/): reports, pushed commands, downloads.
+    otaStatus: new Counter({
+      name: 'ump_intake_ota_status_total',
+      help: 'OTA status reports by outcome: accepted (on ota.status.v1), malformed (dead-lettered), bus_unavailable',
+      labelNames: ['protocol', 'outcome'] as const,
+      registers: [registry],
+    }),
+    otaCommands: new Counter({
+      name: 'ump_intake_ota_commands_total',
+      help: 'ota.commands.v1 commands consumed, by type and outcome: delivered (to a device connected here), not_connected, invalid',
+      labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    otaDownloads: new Counter({
+      name: 'ump_intake_ota_downloads_total',
+      help: 'Firmware download requests by HTTP status (after authentication)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    otaDownloadBytes: new Counter({
+      name: 'ump_intake_ota_download_bytes_total',
+      help: 'Firmware bytes sent to devices',
+      registers: [registry],
+    }),
   };
 }
 export type IntakeMetrics = ReturnType<typeof createIntakeMetrics>;

@@ -3,6 +3,9 @@ import type { Logger } from '@ump/core';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { DeviceCredential } from './credentials';
 import { limitMqttPackets } from './mqtt-frames';
+import type { OtaServices } from './ota';
+import { createOtaMqttDownlink } from './ota/mqtt';
+import { OTA_STATUS_TOPIC } from './ota/protocol';
 import type { Pipeline } from './pipeline';
 
 /** The one topic devices publish telemetry to (ThingsBoard's). */
@@ -19,6 +22,7 @@ export interface IntakeMqttOptions {
   pipeline: Pipeline;
   logger: Logger;
   maxBodyBytes: number;
+  ota: OtaServices;
 }
 
 /**
@@ -35,10 +39,15 @@ export interface IntakeMqttOptions {
  *   another topic, a device over its rate limit, a revoked token (checked per publish
  *   through the credential cache, so rotation reaches live connections), a bus failure
  *   (unacknowledged QoS 1 messages are then resent by the client after reconnecting).
- * - SUBSCRIBE is refused per topic (SUBACK 0x80): there is nothing to subscribe to yet.
+ * - OTA: PUBLISH to `v1/devices/me/ota/status` is a status report, handled like telemetry
+ *   (PUBACK after the bus accepted it; a malformed one dead-lettered and acknowledged).
+ *   SUBSCRIBE to `v1/devices/me/ota` (QoS 0 or 1, 2 is granted as 1) receives the pending
+ *   assignment, then every command for the device (see ota/downlink.ts).
+ * - SUBSCRIBE to any other topic is refused per topic (SUBACK 0x80).
  */
-export function createIntakeMqtt({ pipeline, logger, maxBodyBytes }: IntakeMqttOptions) {
-  const sessions = new WeakMap<Client, { token: string }>();
+export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: IntakeMqttOptions) {
+  const sessions = new WeakMap<Client, { token: string; device: DeviceCredential }>();
+  const otaDownlink = createOtaMqttDownlink({ downlink: ota.downlink, logger });
 
   const options: AedesOptions = {
     // No $SYS heartbeat: nobody may subscribe, so it would only cost timers.
@@ -49,7 +58,7 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes }: IntakeMqttO
       pipeline.authenticate('mqtt', username).then(
         (device) => {
           if (!device) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown or revoked device access token');
-          sessions.set(client, { token: username });
+          sessions.set(client, { token: username, device });
           // aedes registers the client under this id right after authenticate.
           (client as { id: string }).id = `${device.deviceId}/${client.id}`;
           done(null, true);
@@ -63,8 +72,17 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes }: IntakeMqttO
     authorizePublish(client, packet, done) {
       handlePublish(client, packet).then(done, (error: Error) => done(error));
     },
-    authorizeSubscribe(_client, _subscription, done) {
-      done(null, null);
+    authorizeSubscribe(client, subscription, done) {
+      const session = client && sessions.get(client);
+      if (!session || !otaDownlink.allows(subscription.topic)) return done(null, null);
+      // Re-checked like every publish, so a revoked token cannot start listening.
+      pipeline.authenticate('mqtt', session.token).then(
+        (device) => done(null, device ? otaDownlink.grant(subscription) : null),
+        (error: unknown) => {
+          logger.error({ err: error }, 'device authentication failed');
+          done(null, null);
+        },
+      );
     },
   };
 
@@ -72,17 +90,21 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes }: IntakeMqttO
     const startedAt = performance.now();
     const session = client && sessions.get(client);
     if (!session) return new Error('not authenticated');
-    if (packet.topic !== TELEMETRY_TOPIC) {
+    if (packet.topic !== TELEMETRY_TOPIC && packet.topic !== OTA_STATUS_TOPIC) {
       pipeline.count('mqtt', 'forbidden_topic');
-      return new Error(`publishing to "${packet.topic}" is not allowed; devices publish to ${TELEMETRY_TOPIC}`);
+      return new Error(`publishing to "${packet.topic}" is not allowed; devices publish to ${TELEMETRY_TOPIC} or ${OTA_STATUS_TOPIC}`);
     }
     const device: DeviceCredential | null = await pipeline.authenticate('mqtt', session.token);
     if (!device) return new Error('the device access token was revoked');
     const admission = await pipeline.admit('mqtt', device);
     if (!admission.ok) return new Error(`rate limit of the ${admission.scope} exceeded`);
-    // Retained copies would only pile up in the broker's memory: telemetry is never routed.
+    // Retained copies would only pile up in the broker's memory: nobody may subscribe to uplink topics.
     packet.retain = false;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (packet.topic === OTA_STATUS_TOPIC) {
+      const reported = await ota.status.accept('mqtt', device, payload);
+      return reported.kind === 'unavailable' ? new Error('the OTA status could not be stored; resend later') : null;
+    }
     const outcome =
       payload.length > maxBodyBytes
         ? await pipeline.refuseTooLarge('mqtt', device, payload)
@@ -106,6 +128,7 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes }: IntakeMqttO
       broker = await Aedes.createBroker(options);
       broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'mqtt client error'));
       broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'mqtt connection error'));
+      otaDownlink.bind(broker, (client) => sessions.get(client)?.device);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

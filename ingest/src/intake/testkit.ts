@@ -8,6 +8,7 @@ import {
   createMemoryBus,
   createMemoryCache,
   createMetrics,
+  type ArtifactStore,
   type Cache,
   type EventBus,
   type IncomingMessage,
@@ -74,10 +75,10 @@ export interface RunningIntake {
   stop(): Promise<void>;
 }
 
-/** Starts an intake on free ports of 127.0.0.1 (never 1883) with the given config and bus. */
+/** Starts an intake on free ports of 127.0.0.1 (never 1883) with the given config, bus and artifact store. */
 export async function startIntake(
   world: TestWorld,
-  options: { config?: IntakeConfigInput; bus?: EventBus; cache?: Cache } = {},
+  options: { config?: IntakeConfigInput; bus?: EventBus; cache?: Cache; artifacts?: ArtifactStore } = {},
 ): Promise<RunningIntake> {
   const bus = options.bus ?? createMemoryBus();
   const cache = options.cache ?? createMemoryCache();
@@ -89,6 +90,7 @@ export async function startIntake(
     logger: createLogger({ name: 'intake', level: 'silent', format: 'json' }),
     metrics,
     config: { httpPort: 0, mqttPort: 0, host: '127.0.0.1', ...options.config },
+    ...(options.artifacts ? { artifacts: options.artifacts } : {}),
   });
   const { httpPort, mqttPort } = await intake.start();
   return {
