@@ -1,4 +1,4 @@
-import { parseSimulatorArgs, UsageError } from './args';
+import { parseSimulatorArgs, simulatorUsage, UsageError } from './args';
 import { telemetryKeys } from './telemetry';
 
 const env = { UMP_ADMIN_PASSWORD: 'from the environment' };
@@ -29,7 +29,61 @@ describe('parseSimulatorArgs', () => {
       keys: [...telemetryKeys],
       batch: 1,
       connectConcurrency: 100,
+      firmware: { title: 'ump-sim', version: '1.0.0' },
+      behaviours: [],
+      ota: undefined,
     });
+  });
+
+  it('reads the firmware and OTA flags, with their defaults', () => {
+    expect(parseSimulatorArgs(['--ota'], env)).toMatchObject({ ota: { pollSeconds: 5, failureRate: 0, seed: 0, installMs: 2_000 } });
+    const options = parseSimulatorArgs(
+      [
+        '--firmware', 'acme-fw@0.9.1', '--ota', '--ota-poll-seconds', '0.5', '--ota-failure-rate', '0.1', '--ota-seed', '42',
+        '--ota-install-seconds', '0', '--ota-behaviour', '2.0.0-bad:temperature+=15', '--ota-behaviour', '2.0.0-bad:battery+=-30',
+      ],
+      env,
+    );
+    expect(options).toMatchObject({
+      firmware: { title: 'acme-fw', version: '0.9.1' },
+      ota: { pollSeconds: 0.5, failureRate: 0.1, seed: 42, installMs: 0 },
+      behaviours: [
+        { version: '2.0.0-bad', key: 'temperature', delta: 15 },
+        { version: '2.0.0-bad', key: 'battery', delta: -30 },
+      ],
+    });
+  });
+
+  it('takes behaviours and firmware without --ota: a fleet may start on a bad version', () => {
+    expect(parseSimulatorArgs(['--firmware', 'f@2', '--ota-behaviour', '2:humidity+=3'], env)).toMatchObject({
+      firmware: { title: 'f', version: '2' },
+      behaviours: [{ version: '2', key: 'humidity', delta: 3 }],
+      ota: undefined,
+    });
+  });
+
+  it.each([
+    [['--ota', '--ota-failure-rate', '1.5'], '--ota-failure-rate must be a probability from 0 to 1'],
+    [['--ota', '--ota-failure-rate=-0.1'], '--ota-failure-rate must be a probability'],
+    [['--ota', '--ota-failure-rate', 'often'], '--ota-failure-rate must be a probability'],
+    [['--ota', '--ota-poll-seconds', '0'], '--ota-poll-seconds must be a number of seconds above 0'],
+    [['--ota', '--ota-seed', '1.5'], '--ota-seed must be a whole number'],
+    [['--ota', '--ota-install-seconds=-1'], '--ota-install-seconds must be a number of seconds from 0'],
+    [['--ota-failure-rate', '0.1'], '--ota-failure-rate has no effect without --ota'],
+    [['--ota-seed', '1', '--ota-poll-seconds', '2'], '--ota-poll-seconds, --ota-seed have no effect without --ota'],
+    [['--firmware', 'ump-sim'], '--firmware must be title@version'],
+    [['--ota-behaviour', '2.0.0:temperature=15'], "--ota-behaviour must be VERSION:KEY+=DELTA (KEY one of temperature, humidity, battery; DELTA a number, may be negative), got '2.0.0:temperature=15'"],
+    [['--ota-behaviour', '2.0.0:pressure+=1'], "--ota-behaviour key must be one of temperature, humidity, battery, got 'pressure'"],
+    [['--ota-behaviour', '2.0.0:temperature+=x'], "--ota-behaviour delta must be a number, got 'x'"],
+    [['--ota-behaviour', '2:temperature+=1', '--ota-behaviour', '2:temperature+=2'], '--ota-behaviour shifts temperature of 2 twice'],
+  ])('refuses %j', (argv, message) => {
+    expect(usageError(argv)).toContain(message);
+  });
+
+  it('documents the OTA flags and the behaviour syntax in --help', () => {
+    for (const flag of ['--ota ', '--ota-poll-seconds', '--ota-failure-rate', '--ota-seed', '--ota-install-seconds', '--ota-behaviour', '--firmware', 'VERSION:KEY+=DELTA']) {
+      expect(simulatorUsage).toContain(flag);
+    }
   });
 
   it('reads every flag', () => {
@@ -56,6 +110,9 @@ describe('parseSimulatorArgs', () => {
       keys: ['temperature', 'seq'],
       batch: 10,
       connectConcurrency: 250,
+      firmware: { title: 'ump-sim', version: '1.0.0' },
+      behaviours: [],
+      ota: undefined,
     });
   });
 

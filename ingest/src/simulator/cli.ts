@@ -1,5 +1,6 @@
 // `npm run simulate -- --devices 100 --rate 1 --protocol mqtt`: see `simulatorUsage`.
 import { parseSimulatorArgs, simulatorUsage, UsageError } from './args';
+import { DEFAULT_FIRMWARE } from './ota/firmware';
 import { createProgressPrinter, formatSummary } from './progress';
 import { runSimulation } from './run';
 
@@ -30,6 +31,13 @@ async function main(): Promise<number> {
   const printer = createProgressPrinter(process.stdout);
   const rate = `${options.rate} msg/s per device (${(options.devices * options.rate).toLocaleString('en-US')} msg/s in all)`;
   process.stdout.write(`Simulating ${options.devices} ${options.protocol.toUpperCase()} devices in tenant "${options.tenant}" at ${rate}\n`);
+  const firmware = options.firmware ?? DEFAULT_FIRMWARE;
+  if (options.ota) {
+    const o = options.ota;
+    const poll = options.protocol === 'http' ? `, polling every ${o.pollSeconds ?? 5} s` : '';
+    process.stdout.write(`OTA on: devices start on ${firmware.title}@${firmware.version}${poll}, install failure rate ${o.failureRate ?? 0} (seed ${o.seed ?? 0})\n`);
+  }
+  for (const b of options.behaviours ?? []) process.stdout.write(`Devices running ${b.version} send ${b.key} shifted by ${b.delta > 0 ? '+' : ''}${b.delta}\n`);
   const stats = await runSimulation(options, { signal: stop.signal, onProgress: (s) => printer.update(s) });
   printer.end();
   process.stdout.write(`${formatSummary(stats)}\n`);

@@ -31,6 +31,7 @@ export function formatProgress(s: ProgressSnapshot): string {
     if (s.lagMs > 100) parts.push(`behind ${ms(s.lagMs)}`);
   }
   if (failures) parts.push(`(${failures})`);
+  if (s.ota) parts.push(`ota ${int(s.ota.updated)} updated / ${int(s.ota.failed)} failed / ${int(s.ota.inProgress)} in progress`);
   return parts.join('  ');
 }
 
@@ -72,5 +73,13 @@ export function formatSummary(stats: SimulationStats): string {
   ];
   const failures = formatFailures(stats.failures);
   if (failures) lines.push(`  failures      ${failures}`);
+  if (stats.ota) {
+    const o = stats.ota;
+    const why = formatFailures(o.failures);
+    lines.push(
+      `  ota           ${int(o.agents)} devices: ${int(o.updated)} updated, ${int(o.failed)} failed${why ? ` (${why})` : ''}, ${int(o.cancelled)} cancelled, ${int(o.stopped + o.inProgress)} unfinished`,
+    );
+    if (o.reportsLost || o.invalidMessages) lines.push(`  ota problems  ${int(o.reportsLost)} reports lost, ${int(o.invalidMessages)} invalid messages`);
+  }
   return lines.join('\n');
 }

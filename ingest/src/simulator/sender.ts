@@ -1,3 +1,4 @@
+import type { DeviceFirmware } from './ota/firmware';
 import type { SimDevice } from './provision';
 import type { RunCounters } from './stats';
 import { nextMessage, type DeviceSignal, type OutgoingMessage } from './telemetry';
@@ -12,11 +13,13 @@ export interface AcceptedEvent {
   latencyMs: number;
 }
 
-/** A device during a run: its link (none if it never connected), its sensor, its backlog. */
+/** A device during a run: its link (none if it never connected), its sensor, its firmware, its backlog. */
 export interface DeviceState {
   device: SimDevice;
   link: DeviceLink | undefined;
   signal: DeviceSignal;
+  /** What it runs now; its sensor reads the version at every point. */
+  firmware: DeviceFirmware;
   inFlight: number;
 }
 

@@ -1,4 +1,5 @@
 import { LatencyHistogram } from './histogram';
+import type { OtaCounts } from './ota/fleet';
 
 /** Where a run is. */
 export type Phase = 'provisioning' | 'connecting' | 'sending' | 'draining' | 'done';
@@ -30,6 +31,8 @@ export interface ProgressSnapshot {
   window: LatencyHistogram;
   /** How far behind its schedule the sender was at worst in the interval, in ms. */
   lagMs: number;
+  /** OTA outcomes so far; only with OTA on, once its agents started. */
+  ota?: OtaCounts;
 }
 
 /** What `runSimulation` resolves with. */
@@ -54,6 +57,8 @@ export interface SimulationStats {
   sendMs: number;
   /** True when the run was stopped by its signal rather than by its duration. */
   aborted: boolean;
+  /** OTA outcomes; only with OTA on. */
+  ota?: OtaCounts;
 }
 
 /**
@@ -108,7 +113,7 @@ export class RunCounters {
   }
 
   /** The state now, with rates since the previous snapshot; starts a new interval. */
-  snapshot(connected: number): ProgressSnapshot {
+  snapshot(connected: number, ota?: OtaCounts): ProgressSnapshot {
     const at = this.now();
     const seconds = Math.max(1e-3, (at - this.last.at) / 1000);
     const snap: ProgressSnapshot = {
@@ -129,6 +134,7 @@ export class RunCounters {
       window: this.window,
       lagMs: this.lag,
     };
+    if (ota) snap.ota = ota;
     this.last = { at, acknowledged: this.acknowledged, dataPoints: this.dataPoints };
     this.window = new LatencyHistogram();
     this.lag = 0;

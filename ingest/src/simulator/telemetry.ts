@@ -45,6 +45,11 @@ export interface DeviceSignalOptions {
   seed: number;
   /** Keys to include, in this order; default all of `telemetryKeys`. */
   keys?: readonly TelemetryKey[];
+  /**
+   * Called with every point's values before the keys are picked, to change them in place;
+   * OTA behaviours use it to shift readings by the firmware version the device runs now.
+   */
+  adjust?: (values: Record<TelemetryKey, number | string | boolean>) => void;
 }
 
 /**
@@ -59,7 +64,7 @@ export interface DeviceSignalOptions {
  * Timestamps are made strictly increasing too (at least 1 ms apart), because stores key a
  * value by device, key and timestamp and would fold two points sharing one.
  */
-export function createDeviceSignal({ seed, keys = telemetryKeys }: DeviceSignalOptions) {
+export function createDeviceSignal({ seed, keys = telemetryKeys, adjust }: DeviceSignalOptions) {
   const random = seededRandom(seed);
   const gaussian = () => {
     // Box–Muller; 1 - random() keeps the logarithm's argument above zero.
@@ -96,6 +101,7 @@ export function createDeviceSignal({ seed, keys = telemetryKeys }: DeviceSignalO
         ok: Math.abs(drift) < 2.5 && battery > 5,
         seq,
       };
+      adjust?.(all);
       const values: TelemetryPointPayload['values'] = {};
       for (const key of keys) values[key] = all[key];
       return { ts, values };

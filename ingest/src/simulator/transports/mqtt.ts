@@ -1,6 +1,7 @@
 import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import { withRetry } from '../concurrency';
 import type { SimDevice } from '../provision';
+import { OTA_DOWNLINK_TOPIC, OTA_STATUS_TOPIC } from '../ota/protocol';
 import { SendError, type DeviceLink, type Transport } from './transport';
 
 /** The ThingsBoard-compatible topic a device publishes its telemetry to. */
@@ -19,6 +20,11 @@ export interface MqttTransportOptions {
    * refusing a publish, or the network failed); it reconnects by itself.
    */
   onConnectionLost?: (device: SimDevice) => void;
+  /**
+   * An OTA status report not acknowledged within this time fails with reason `timeout`
+   * (default 10,000 ms); telemetry is bounded by the sender instead.
+   */
+  reportTimeoutMs?: number;
 }
 
 /** `connection-closed` for "Connection closed": reasons stay short and countable. */
@@ -35,7 +41,8 @@ const REFUSED: Record<number, string> = { 1: 'protocol', 2: 'client-id', 4: 'bad
  * to `v1/devices/me/telemetry`; a message counts as accepted on PUBACK. Connecting retries
  * with jittered back-off (a refused CONNACK is not retried: reason `connect:not-authorized`
  * etc.). Once connected, a dropped connection reconnects every second, and publishes wait in
- * the client until then.
+ * the client until then. OTA: a listening device subscribes to `v1/devices/me/ota` (QoS 1)
+ * and publishes its reports to `v1/devices/me/ota/status` (QoS 1, PUBACK = accepted).
  */
 export function createMqttTransport(opts: MqttTransportOptions): Transport {
   const attempts = opts.connectAttempts ?? 5;
@@ -95,13 +102,29 @@ export function createMqttTransport(opts: MqttTransportOptions): Transport {
       // 'offline' fires once per outage, and not when we end the client ourselves.
       client.on('offline', () => opts.onConnectionLost?.(device));
       let closed = false;
+      const publish = (topic: string, body: string) =>
+        new Promise<void>((resolve, reject) => {
+          client.publish(topic, body, { qos: 1 }, (error) => (error ? reject(new SendError(`mqtt:${reasonSlug(error)}`, error.message)) : resolve()));
+        });
+      const reportTimeoutMs = opts.reportTimeoutMs ?? 10_000;
       return {
-        send: (message) =>
-          new Promise<void>((resolve, reject) => {
-            client.publish(TELEMETRY_TOPIC, JSON.stringify(message.payload), { qos: 1 }, (error) =>
-              error ? reject(new SendError(`mqtt:${reasonSlug(error)}`, error.message)) : resolve(),
-            );
-          }),
+        send: (message) => publish(TELEMETRY_TOPIC, JSON.stringify(message.payload)),
+        ota: {
+          async listen(onMessage) {
+            // Listening before subscribing: the intake sends the pending assignment right after the SUBACK.
+            client.on('message', (topic, payload) => {
+              if (topic === OTA_DOWNLINK_TOPIC) onMessage(payload.toString());
+            });
+            // mqtt.js subscribes again by itself after a reconnect, and the intake then resends what is pending.
+            const granted = await client.subscribeAsync(OTA_DOWNLINK_TOPIC, { qos: 1 });
+            if (granted.some((g) => g.qos === 128)) throw new SendError('mqtt:subscribe-refused');
+          },
+          report: (report) => {
+            let timer: NodeJS.Timeout | undefined;
+            const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new SendError('timeout')), reportTimeoutMs)));
+            return Promise.race([publish(OTA_STATUS_TOPIC, JSON.stringify(report)), timeout]).finally(() => clearTimeout(timer));
+          },
+        },
         // mqtt.js clears `connected` only once the socket has closed; ours counts from close().
         isConnected: () => !closed && client.connected,
         close: () => {

@@ -1,4 +1,5 @@
 import type { SimDevice } from '../provision';
+import type { OtaStatusReport } from '../ota/protocol';
 import type { OutgoingMessage } from '../telemetry';
 
 /**
@@ -30,6 +31,21 @@ export interface DeviceLink {
   isConnected(): boolean;
   /** Drops the link without waiting for anything still unacknowledged. */
   close(): Promise<void>;
+  /** The device's OTA channel; a transport without one leaves the device out of OTA. */
+  ota?: OtaLink;
+}
+
+/** How a device receives OTA assignments and reports their progress. */
+export interface OtaLink {
+  /**
+   * Starts delivering downlink messages (raw, unparsed) to `onMessage`: MQTT subscribes to
+   * `v1/devices/me/ota` (the intake answers with the pending assignment, and the subscription
+   * is renewed after a reconnect); HTTP polls `GET /api/v1/ota/pending`. Rejects when MQTT
+   * cannot subscribe. A failed poll goes to `onError` and the next one follows on schedule.
+   */
+  listen(onMessage: (raw: string) => void, onError?: (error: unknown) => void): Promise<void>;
+  /** Sends one status report; resolves once accepted (PUBACK, HTTP 202), rejects with a SendError. */
+  report(report: OtaStatusReport): Promise<void>;
 }
 
 /**
