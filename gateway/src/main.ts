@@ -21,7 +21,7 @@ const config = loadConfigOrExit(
     .extend(gatewayEnv.shape)
     .extend(authEnv.shape)
     .extend(clusterEnv.omit({ DATABASE_URL: true }).shape)
-    // Subscriptions consume alert and ticket events from Kafka, shared with the other processes.
+    // Subscriptions consume alert, ticket and rollout events from Kafka, shared with the other processes.
     .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: telemetryEnv.shape.KAFKA_TOPIC_PREFIX }),
 );
 const logger = createLogger({ name: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -36,6 +36,7 @@ runService(logger, 'gateway', async (onClose) => {
       tenant: config.SUBGRAPH_TENANT_URL,
       device: config.SUBGRAPH_DEVICE_URL,
       alert: config.SUBGRAPH_ALERT_URL,
+      ota: config.SUBGRAPH_OTA_URL,
       analytics: config.SUBGRAPH_ANALYTICS_URL,
     },
     jwtSecret: config.JWT_SECRET,

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@ump/core';
 import { testServiceUrls } from '@ump/core/src/testing/services';
-import type { QueryEvent } from '@ump/db';
 import { createTestDatabase } from '@ump/db/src/testing';
-import { startPlatform } from '../src/embedded/platform';
+import { startPlatform, type PlatformOptions } from '../src/embedded/platform';
 import { ok, type Credentials } from './client';
 
 export type Mode = 'embedded' | 'postgres';
@@ -19,7 +18,7 @@ export const ADMIN = { email: 'root@ump.test', password: 'correct horse battery 
  * key prefix and Kafka under a random topic prefix (telemetry still lands in chDB: the only
  * ClickHouse server here is too old for the store). `close()` removes everything it made.
  */
-export async function startTestPlatform(mode: Mode, extra: { onQuery?: (event: QueryEvent) => void } = {}) {
+export async function startTestPlatform(mode: Mode, extra: Partial<Pick<PlatformOptions, 'onQuery' | 'ota'>> = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ump-test-'));
   const database = mode === 'postgres' ? await createTestDatabase() : undefined;
   const suffix = randomBytes(4).toString('hex');

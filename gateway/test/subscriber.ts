@@ -15,8 +15,8 @@ export interface Received {
 }
 
 /** A graphql-ws subscriber, authenticated like a browser app: the token in connection_init. */
-export async function subscribeToAlerts(url: string, who: Credentials, filter: Record<string, unknown> = {}) {
-  const received: Received[] = [];
+export async function subscribeTo<T>(url: string, who: Credentials, query: string, variables: Record<string, unknown>, field: string) {
+  const received: T[] = [];
   const errors: unknown[] = [];
   let connected!: () => void;
   const ready = new Promise<void>((resolve) => (connected = resolve));
@@ -29,11 +29,11 @@ export async function subscribeToAlerts(url: string, who: Credentials, filter: R
     on: { connected: () => connected() },
   });
   client.subscribe(
-    { query: EVENTS, variables: { filter } },
+    { query, variables },
     {
       next: (result) => {
         if (result.errors) errors.push(result.errors);
-        if (result.data?.alertEvents) received.push(result.data.alertEvents as unknown as Received);
+        if (result.data?.[field]) received.push(result.data[field] as unknown as T);
       },
       error: (error) => errors.push(error),
       complete: () => undefined,
@@ -45,3 +45,5 @@ export async function subscribeToAlerts(url: string, who: Credentials, filter: R
   return { received, errors, close: () => client.dispose() };
 }
 
+export const subscribeToAlerts = (url: string, who: Credentials, filter: Record<string, unknown> = {}) =>
+  subscribeTo<Received>(url, who, EVENTS, { filter }, 'alertEvents');

@@ -8,6 +8,7 @@ import {
   intakeEnv,
   loadConfigOrExit,
   loggingEnv,
+  otaEnv,
   storageEnv,
   telemetryEnv,
 } from '@ump/core';
@@ -22,6 +23,7 @@ const config = loadConfigOrExit(
     .extend(adminEnv.shape)
     .extend(intakeEnv.shape)
     .extend(telemetryEnv.shape)
+    .extend(otaEnv.shape)
     .extend(gatewayEnv.shape),
 );
 const logger = createLogger({ name: 'ump', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -35,6 +37,7 @@ async function main() {
     kafka: config.KAFKA_BROKERS ? { brokers: config.KAFKA_BROKERS, partitions: config.KAFKA_PARTITIONS, topicPrefix: config.KAFKA_TOPIC_PREFIX } : undefined,
     telemetryStore: clickhouseOptions(config),
     intake: intakeConfigFromEnv(config),
+    ota: { artifactsDir: config.OTA_ARTIFACTS_DIR, tickMs: config.OTA_TICK_MS },
     port: config.PORT,
     host: config.HOST,
     jwtSecret: config.JWT_SECRET,

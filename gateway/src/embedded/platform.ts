@@ -1,17 +1,27 @@
+import path from 'node:path';
 import {
   createCache,
   createClickHouseStore,
   createEventBus,
+  createFileArtifactStore,
   createMetrics,
   loadOrCreateSecrets,
   type ClickHouseStoreOptions,
   type Logger,
 } from '@ump/core';
 import { createDatabase, type QueryEvent } from '@ump/db';
-import { createAlertHistoryWriter, createIntake, createRuleWorker, createTelemetryWriter, type IntakeConfigInput } from '@ump/ingest';
+import {
+  createAlertHistoryWriter,
+  createIntake,
+  createRolloutHistoryWriter,
+  createRuleWorker,
+  createTelemetryWriter,
+  type IntakeConfigInput,
+} from '@ump/ingest';
 import { createAlertSubgraph, createSignalConsumer, createTicketAutomation } from '@ump/subgraph-alert';
 import { createAnalyticsSubgraph } from '@ump/subgraph-analytics';
 import { createDeviceSubgraph } from '@ump/subgraph-device';
+import { createOtaSubgraph, createRolloutEngine } from '@ump/subgraph-ota';
 import { createTenantSubgraph, ensurePlatformAdmin } from '@ump/subgraph-tenant';
 import { createGateway } from '../gateway';
 import { serveGateway } from '../serve-gateway';
@@ -32,6 +42,8 @@ export interface PlatformOptions {
   telemetryStore?: Omit<ClickHouseStoreOptions, 'dataDir'>;
   /** Device intake settings (ports, limits); its defaults apply to the rest. */
   intake?: IntakeConfigInput;
+  /** Firmware updates: artifact folder (default `<dataDir>/artifacts`), engine tick (default 5 s). */
+  ota?: { artifactsDir?: string; tickMs?: number };
   port: number;
   host: string;
   jwtSecret?: string;
@@ -90,7 +102,12 @@ export async function startPlatform(opts: PlatformOptions) {
     const alertHistory = createAlertHistoryWriter({ bus, store: store.alertHistory, logger, metrics: metrics.registry });
     await alertHistory.start();
     closers.push(() => alertHistory.stop());
-    const intake = createIntake({ prisma: database.prisma, cache, bus, logger, metrics, config: opts.intake });
+    const rolloutHistory = createRolloutHistoryWriter({ bus, store: store.rolloutHistory, logger, metrics: metrics.registry });
+    await rolloutHistory.start();
+    closers.push(() => rolloutHistory.stop());
+    // Firmware bytes: the OTA subgraph writes them, the intake serves them to devices.
+    const artifacts = createFileArtifactStore(opts.ota?.artifactsDir ?? path.join(opts.dataDir, 'artifacts'));
+    const intake = createIntake({ prisma: database.prisma, cache, bus, logger, metrics, config: opts.intake, artifacts });
     const intakePorts = await intake.start();
     closers.push(() => intake.stop());
 
@@ -104,7 +121,11 @@ export async function startPlatform(opts: PlatformOptions) {
     const signalConsumer = createSignalConsumer({ prisma: database.prisma, bus, cache, logger, tickets, metrics: metrics.registry });
     await signalConsumer.start();
     closers.push(() => signalConsumer.stop());
-    const subgraphs = [tenant, device, alert, analytics];
+    const engine = createRolloutEngine({ prisma: database.prisma, bus, cache, kpi: store.otaKpi, logger, metrics: metrics.registry, tickMs: opts.ota?.tickMs });
+    await engine.start();
+    closers.push(() => engine.stop());
+    const ota = createOtaSubgraph({ ...shared, bus, artifacts, engine: engine.actions });
+    const subgraphs = [tenant, device, alert, ota, analytics];
     for (const subgraph of subgraphs) {
       await subgraph.server.start();
       closers.push(() => subgraph.server.stop());
@@ -131,7 +152,7 @@ export async function startPlatform(opts: PlatformOptions) {
       telemetry: store.location,
       admin: { email: opts.admin.email, generatedPassword: admin.generatedPassword },
       /** The in-process subgraphs, for tests that call one directly. */
-      subgraphs: { tenant, device, alert, analytics },
+      subgraphs: { tenant, device, alert, ota, analytics },
       /** The event bus, for tests that publish on it (e.g. alert signals). */
       eventBus: bus,
       secrets,

@@ -203,7 +203,7 @@ export function createSubscriptionServer(opts: SubscriptionServerOptions) {
           }
         : null,
       deliver(event, fetched, shared) {
-        const view = { type: source.typeOf(event), at: source.atOf(event), entityId: source.entityIdOf(event), fetched };
+        const view = { type: source.typeOf(event), at: source.atOf(event), entityId: source.entityIdOf(event), fields: source.fieldsOf?.(event), fetched };
         const complete = () =>
           masked(
             resolveEvent({

@@ -99,7 +99,7 @@ export function prepareOperation(opts: {
   let matches: (event: unknown) => boolean;
   try {
     const args = getArgumentValues(fieldDef, rootNode, coerced.coerced);
-    matches = source.compileFilter(args.filter);
+    matches = source.compileFilter(source.filterOf ? source.filterOf(args) : args.filter);
   } catch (error) {
     if (error instanceof GraphQLError) return [error];
     throw error;

@@ -35,6 +35,8 @@ export interface EventView {
   /** Epoch ms. */
   at: number;
   entityId: string;
+  /** Other scalar fields of the event type, straight from the event. */
+  fields?: Record<string, unknown>;
   /** The entity query's result (keyed by the subscriber's aliases); null when nothing was fetched. */
   fetched: FormattedExecutionResult | null;
 }
@@ -88,6 +90,7 @@ export function resolveEvent(opts: {
     if (source === eventMarker) {
       if (info.fieldName === 'type') return event.type;
       if (info.fieldName === 'at') return new Date(event.at).toISOString();
+      if (event.fields && info.fieldName in event.fields) return event.fields[info.fieldName];
       if (info.fieldName !== entityField) return null;
       const value = event.fetched?.data?.[info.path.key];
       if (value !== null && value !== undefined) return value;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AlertEvent, TicketEvent } from '@ump/core';
+import type { AlertEvent, RolloutEvent, TicketEvent } from '@ump/core';
 import { badInputOf } from '@ump/core/src/testing/bad-input';
-import { alertEventSource, ticketEventSource } from './sources';
+import { alertEventSource, rolloutEventSource, ticketEventSource } from './sources';
 
 const device = randomUUID();
 const rule = randomUUID();
@@ -69,5 +69,29 @@ describe('ticket event filter', () => {
     expect(matches(ticket({ type: 'assigned', assigneeId: assignee, priority: 'P1' }))).toBe(false);
     expect(matches(ticket({ type: 'opened', assigneeId: assignee }))).toBe(false);
     expect(matches(ticket({ type: 'assigned' }))).toBe(false);
+  });
+});
+
+describe('rollout event filter', () => {
+  const rollout = randomUUID();
+  const event = (over: Partial<RolloutEvent> = {}): RolloutEvent => ({
+    eventId: 'e',
+    type: 'device_progress',
+    tenantId: randomUUID(),
+    rolloutId: rollout,
+    state: 'RUNNING',
+    stageIndex: 1,
+    deviceId: device,
+    deviceStatus: 'UPDATED',
+    at: 0,
+    ...over,
+  });
+
+  it('takes the rollout id argument as its filter and passes the event fields through', () => {
+    const matches = rolloutEventSource.compileFilter(rolloutEventSource.filterOf!({ rolloutId: rollout }));
+    expect(matches(event())).toBe(true);
+    expect(matches(event({ rolloutId: randomUUID() }))).toBe(false);
+    expect(rolloutEventSource.fieldsOf!(event())).toEqual({ stageIndex: 1, deviceId: device, deviceStatus: 'UPDATED', gate: null, passed: null });
+    expect(badInputOf(() => rolloutEventSource.compileFilter({ rolloutId: 'r-1' })).extensions.field).toBe('rolloutId');
   });
 });

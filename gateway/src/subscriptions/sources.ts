@@ -6,9 +6,11 @@ import {
   severities,
   severityRank,
   ticketEventsTopic,
+  rolloutEventsTopic,
   ticketEventTypes,
   ticketPriorities,
   type AlertEvent,
+  type RolloutEvent,
   type TicketEvent,
   type TopicContract,
 } from '@ump/core';
@@ -32,9 +34,13 @@ export interface EventSource<E = unknown> {
   atOf(event: E): number;
   /**
    * Turns the coerced `filter` argument (absent or null: everything) into a predicate on raw
-   * events. Throws BAD_USER_INPUT naming `filter.<field>` for a value that can never match.
+   * events. Throws BAD_USER_INPUT naming `filter.<field>` (or the argument itself, see filterOf) for a value that can never match.
    */
   compileFilter(filter: unknown): (event: E) => boolean;
+  /** What of the root field's arguments is the filter: `filter` unless said otherwise. */
+  filterOf?(args: Record<string, unknown>): unknown;
+  /** Scalar fields of the event type taken from the event itself (besides `type` and `at`). */
+  fieldsOf?(event: E): Record<string, unknown>;
 }
 
 const upper = <T extends string>(values: readonly T[]) => values.map((v) => v.toUpperCase()) as [Uppercase<T>, ...Uppercase<T>[]];
@@ -47,13 +53,13 @@ const types = <T extends string>(values: readonly T[]) =>
  * fields are refused too: a filter field added to the schema but not applied here would
  * silently let everything through.
  */
-function parseFilter<S extends z.ZodType>(schema: S, filter: unknown): z.infer<S> | undefined {
+function parseFilter<S extends z.ZodType>(schema: S, filter: unknown, under: string[] = ['filter']): z.infer<S> | undefined {
   if (filter === undefined || filter === null) return undefined;
   const result = schema.safeParse(filter);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-  const path = ['filter', ...issue.path.map(String), ...keys.slice(0, 1)].join('.');
+  const path = [...under, ...issue.path.map(String), ...keys.slice(0, 1)].join('.');
   const message = keys.length ? 'this gateway cannot filter on this field yet' : issue.message;
   throw badInput(path, message);
 }
@@ -115,5 +121,32 @@ export const ticketEventSource: EventSource<TicketEvent> = {
   },
 };
 
+const rolloutFilterSchema = z.object({ rolloutId: id }).strict();
+
+/** `rolloutEvents(rolloutId)`: one rollout's progress; the rollout id is the filter. */
+export const rolloutEventSource: EventSource<RolloutEvent> = {
+  topic: rolloutEventsTopic,
+  rootField: 'rolloutEvents',
+  entityField: 'rollout',
+  tenantOf: (event) => event.tenantId,
+  entityIdOf: (event) => event.rolloutId,
+  typeOf: (event) => event.type.toUpperCase(),
+  atOf: (event) => event.at,
+  filterOf: (args) => ({ rolloutId: args.rolloutId }),
+  fieldsOf: (event) => ({
+    stageIndex: event.stageIndex,
+    deviceId: event.deviceId ?? null,
+    deviceStatus: event.deviceStatus ?? null,
+    gate: event.gate ?? null,
+    passed: event.passed ?? null,
+  }),
+  compileFilter(raw) {
+    // The filter is the root field's own argument, so an error names `rolloutId` itself.
+    const filter = parseFilter(rolloutFilterSchema, raw, []);
+    if (!filter) return () => true;
+    return (event) => event.rolloutId === filter.rolloutId;
+  },
+};
+
 /** Every live event kind the gateway serves. */
-export const eventSources: readonly EventSource<any>[] = [alertEventSource, ticketEventSource];
+export const eventSources: readonly EventSource<any>[] = [alertEventSource, ticketEventSource, rolloutEventSource];

@@ -3,4 +3,5 @@ export { createTelemetryWriter, type TelemetryWriter, type TelemetryWriterOption
 export { convertMessage, type Converted } from './convert';
 export { createWriterMetrics, type WriterMetrics } from './metrics';
 export { createAlertHistoryWriter, type AlertHistoryWriter, type AlertHistoryWriterOptions } from './alert-history';
+export { createRolloutHistoryWriter, type RolloutHistoryWriter, type RolloutHistoryWriterOptions } from './rollout-history';
 export { consumerKey, entryToken, planBatch, type BatchPlan } from './plan';

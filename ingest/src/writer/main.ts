@@ -1,5 +1,5 @@
 // The telemetry writer as its own process (multi-process mode): Kafka in, ClickHouse out —
-// telemetry.v1 to the telemetry tables, alert.events.v1 to the alert history.
+// telemetry.v1 to the telemetry tables, alert.events.v1 and rollout.events.v1 to their histories.
 // Run several in one consumer group to split the partitions.
 import {
   clickhouseOptions,
@@ -16,6 +16,7 @@ import {
 } from '@ump/core';
 import { z } from 'zod';
 import { createAlertHistoryWriter } from './alert-history';
+import { createRolloutHistoryWriter } from './rollout-history';
 import { createTelemetryWriter } from './telemetry-writer';
 
 const config = loadConfigOrExit(
@@ -46,6 +47,10 @@ runService(logger, 'telemetry writer', async (onClose) => {
   const alertHistory = createAlertHistoryWriter({ bus, store: store.alertHistory, logger, metrics: metrics.registry });
   await alertHistory.start();
   onClose(() => alertHistory.stop());
+  // Rollout events for analytics, likewise.
+  const rolloutHistory = createRolloutHistoryWriter({ bus, store: store.rolloutHistory, logger, metrics: metrics.registry });
+  await rolloutHistory.start();
+  onClose(() => rolloutHistory.stop());
   // /healthz and /metrics only: the writer serves no API.
   const http = createHttpServer({ routes: {}, registry: metrics.registry, logger });
   const port = await http.listen(config.PORT ?? 4090, config.HOST);

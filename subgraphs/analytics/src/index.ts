@@ -9,8 +9,8 @@ export type { AnalyticsDeps } from './context';
 export const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
 /**
- * The analytics subgraph: read models over the telemetry store, attached to Device and
- * Tenant through federation. The caller starts the server and serves it (see main.ts).
+ * The analytics subgraph: read models over the telemetry store, attached to Device,
+ * Tenant and Rollout through federation. The caller starts the server and serves it (see main.ts).
  */
 export function createAnalyticsSubgraph(deps: AnalyticsDeps & { internalSecret: string; metrics: Metrics }) {
   const server = createSubgraphServer<AnalyticsContext>({ typeDefs, resolvers, logger: deps.logger, metrics: deps.metrics });

@@ -4,6 +4,7 @@ import { alertStore, eventOf, isActive, openKeyOf, snapshotOf, type AlertRow, ty
 import { suppressionStore } from '../data/suppressions';
 import type { AfterCommit, TicketAutomation } from '../tickets/hooks';
 import { parseChanges, trackFlapping, type FlapPolicy } from './flapping';
+import { specWatchesSilence, type UpdateWindowCheck } from './update-window';
 
 /** Why a valid signal changed nothing. */
 export type IgnoredReason = 'stale' | 'unknown-rule' | 'disabled-rule' | 'not-active';
@@ -15,6 +16,12 @@ export type SignalOutcome =
 export interface ApplyOptions {
   flap: FlapPolicy;
   tickets?: TicketAutomation;
+  /**
+   * Whether a device is installing an OTA update (see update-window.ts): a firing of a rule
+   * that watches for silence (NO_DATA) is then held like one under a maintenance window.
+   * Absent: no alert is held for an update.
+   */
+  updating?: UpdateWindowCheck;
 }
 
 // Under concurrency the advisory lock already serializes a fingerprint; the unique open key
@@ -26,7 +33,8 @@ const ATTEMPTS = 2;
  * Applies one signal to its fingerprint (tenant, rule, device) in a transaction that holds a
  * transaction-scoped advisory lock on the fingerprint, so consumers racing on the same
  * fingerprint take turns and at most one alert is open for it. Resolves with the alert
- * events to publish once the transaction has committed (none while the alert is suppressed;
+ * events to publish once the transaction has committed (none while the alert is suppressed
+ * — by a maintenance window, or for a silence rule while the device installs an update —
  * only flapping changes while it flaps). Ticket hooks run inside the transaction, so the
  * alert's ticket link commits with the alert change; what they defer (their events) runs
  * after the commit.
@@ -76,11 +84,12 @@ async function applyLocked(tx: Tx, signal: AlertSignal, opts: Run): Promise<Sign
 const evidenceOf = (signal: AlertSignal) => signal.evidence as Prisma.InputJsonObject;
 
 async function raise(tx: Tx, previous: AlertRow | null, signal: AlertSignal, opts: Run): Promise<SignalOutcome> {
-  const rule = await tx.alertRule.findUnique({ where: { id: signal.ruleId }, select: { enabled: true } });
+  const rule = await tx.alertRule.findUnique({ where: { id: signal.ruleId }, select: { enabled: true, spec: true } });
   if (!rule) return { applied: false, reason: 'unknown-rule' };
   if (!rule.enabled) return { applied: false, reason: 'disabled-rule' };
   const at = new Date(signal.at);
-  const suppressed = await suppressionStore.covers(tx, signal.deviceId, at);
+  const suppressedBy = await suppressionOf(tx, signal, async () => rule.spec, opts);
+  const suppressed = suppressedBy !== null;
   const flap = trackFlapping(parseChanges(previous?.recentChanges), signal.at, true, previous?.flapping ?? false, opts.flap);
   let alert = await tx.alert.create({
     data: {
@@ -100,7 +109,7 @@ async function raise(tx: Tx, previous: AlertRow | null, signal: AlertSignal, opt
       evidence: evidenceOf(signal),
     },
   });
-  await alertStore.addHistory(tx, alert, 'raised', { severity: signal.severity, suppressed, flapping: flap.flapping, signalId: signal.signalId, signalAt: signal.at }, null);
+  await alertStore.addHistory(tx, alert, 'raised', { severity: signal.severity, suppressed, ...(suppressedBy ? { suppressedBy } : {}), flapping: flap.flapping, signalId: signal.signalId, signalAt: signal.at }, null);
   alert = await notifyRaised(tx, alert, opts);
   return finish(alert, signal, 'raised', previous?.flapping ?? false);
 }
@@ -110,9 +119,11 @@ async function fireAgain(tx: Tx, open: AlertRow, signal: AlertSignal, opts: Run)
   const reopen = open.status === 'CLEARED_UNACK';
   const escalate = severityRank(signal.severity) > severityRank(open.severity as Severity);
   const flap = trackFlapping(parseChanges(open.recentChanges), signal.at, reopen, open.flapping, opts.flap);
-  // Re-checked on a re-open and while suppressed: once the maintenance window ends, the next
-  // firing surfaces the alert. An announced alert is not hidden by a later suppression.
-  const suppressed = reopen || open.suppressed ? await suppressionStore.covers(tx, signal.deviceId, at) : false;
+  // Re-checked on a re-open and while suppressed: once the maintenance (or update) window
+  // ends, the next firing surfaces the alert. An announced alert is not hidden by a later
+  // suppression.
+  const suppressedBy = reopen || open.suppressed ? await suppressionOf(tx, signal, () => ruleSpec(tx, signal.ruleId), opts) : null;
+  const suppressed = suppressedBy !== null;
   // An alert whose raise was held (flapping or suppressed) is announced once it no longer is.
   const raised = reopen || ((open.flapping || open.suppressed) && !flap.flapping && !suppressed);
   let alert = await tx.alert.update({
@@ -137,7 +148,7 @@ async function fireAgain(tx: Tx, open: AlertRow, signal: AlertSignal, opts: Run)
     await alertStore.addHistory(tx, alert, 'flapping', { flapping: { from: open.flapping, to: flap.flapping } }, null);
   }
   if (suppressed !== open.suppressed) {
-    await alertStore.addHistory(tx, alert, 'suppression', { suppressed: { from: open.suppressed, to: suppressed } }, null);
+    await alertStore.addHistory(tx, alert, 'suppression', { suppressed: { from: open.suppressed, to: suppressed }, ...(suppressedBy ? { suppressedBy } : {}) }, null);
   }
   if (raised) alert = await notifyRaised(tx, alert, opts);
   return finish(alert, signal, raised ? 'raised' : 'updated', open.flapping);
@@ -165,6 +176,27 @@ async function resolve(tx: Tx, open: AlertRow, signal: AlertSignal, opts: Run): 
   }
   if (notifies(alert)) await opts.tickets?.onAlertCleared(tx as TenantDb, snapshotOf(alert), opts.afterCommit);
   return finish(alert, signal, status === 'CLEARED_ACK' ? 'resolved' : 'cleared', open.flapping);
+}
+
+/** Why a firing's alert is held: recorded in its history as `suppressedBy`. */
+export type SuppressedBy = 'maintenance' | 'update';
+
+/**
+ * Why the alert of a firing is held, or null when it notifies: a maintenance window covering
+ * the device at the signal's time, or — for a rule that watches for silence (its condition
+ * is or contains NO_DATA) — an OTA update the device is installing, during which it may
+ * reboot and go quiet. Threshold and other rules are never held for an update. The rule's
+ * spec is read, and the update window asked, only when it can matter.
+ */
+async function suppressionOf(tx: Tx, signal: AlertSignal, spec: () => Promise<unknown>, opts: Run): Promise<SuppressedBy | null> {
+  if (await suppressionStore.covers(tx, signal.deviceId, new Date(signal.at))) return 'maintenance';
+  if (opts.updating && specWatchesSilence(await spec()) && (await opts.updating(signal.deviceId))) return 'update';
+  return null;
+}
+
+async function ruleSpec(tx: Tx, ruleId: string): Promise<unknown> {
+  const rule = await tx.alertRule.findUnique({ where: { id: ruleId }, select: { spec: true } });
+  return rule?.spec;
 }
 
 /** Neither suppressed nor flapping: raise / clear notifications go out. */

@@ -16,12 +16,17 @@ import type { TicketAutomation } from '../tickets/hooks';
 import { applySignal } from './apply';
 import { DEFAULT_FLAP_POLICY, type FlapPolicy } from './flapping';
 import { createSignalMetrics } from './metrics';
+import { loggedUpdateWindow } from './update-window';
 
 /** Options of {@link createSignalConsumer}. */
 export interface SignalConsumerOptions {
   prisma: PrismaClient;
   bus: EventBus;
-  /** Not used yet: kept so every process wires the consumer the same way. */
+  /**
+   * Where the OTA engine marks devices installing an update (`updateWindowKey`): a silence
+   * (NO_DATA) alert of such a device is recorded suppressed, without notifications. Absent:
+   * no alert is held for an update.
+   */
   cache?: Cache;
   logger: Logger;
   /** Consumer group; default 'alerts'. Consumers sharing it split the partitions. */
@@ -52,8 +57,9 @@ const stringField = (value: unknown, field: string): string | undefined => {
 /**
  * Consumes `alert.signals.v1` and applies each signal to its alert (see applySignal: one
  * open alert per rule and device, duplicates and out-of-order signals ignored, flapping and
- * suppression). A message that fails the contract goes to `alert.signals.dlq.v1` with the
- * reason and the consumer goes on; a database failure rejects the batch, which the bus
+ * suppression: maintenance windows, and OTA update windows for silence rules). A message
+ * that fails the contract goes to `alert.signals.dlq.v1` with the reason and the consumer
+ * goes on; a database failure rejects the batch, which the bus
  * redelivers (already applied signals are then ignored as stale). Alert events are published
  * after each signal's transaction commits; a failed publish is logged and counted, not
  * retried (the alert itself is committed and correct).
@@ -63,6 +69,7 @@ export function createSignalConsumer(opts: SignalConsumerOptions): SignalConsume
   const flap = opts.flap ?? DEFAULT_FLAP_POLICY;
   const log = opts.logger.child({ component: 'alert-signals', groupId });
   const metrics = createSignalMetrics(opts.metrics);
+  const updating = opts.cache ? loggedUpdateWindow(opts.cache, log, metrics.updateWindowFailed) : undefined;
   const dlqTopic = deadLetterName(alertSignalsTopic);
   let subscription: BusSubscription | undefined;
   let starting: Promise<void> | undefined;
@@ -96,7 +103,7 @@ export function createSignalConsumer(opts: SignalConsumerOptions): SignalConsume
         continue;
       }
       const signal = parsed.value;
-      const outcome = await applySignal(prisma, signal, { flap, tickets: opts.tickets });
+      const outcome = await applySignal(prisma, signal, { flap, tickets: opts.tickets, updating });
       if (!outcome.applied) {
         metrics.ignored.inc({ reason: outcome.reason });
         log.debug({ signalId: signal.signalId, reason: outcome.reason }, 'alert signal ignored');

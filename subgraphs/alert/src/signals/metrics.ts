@@ -13,6 +13,7 @@ export function createSignalMetrics(registry?: Registry) {
     ignored: counter('ump_alert_signals_ignored_total', 'Valid alert signals that changed nothing, by reason (stale: duplicate or out of order)', ['reason']),
     deadLettered: counter('ump_alert_signals_dead_lettered_total', 'Alert signals refused and sent to alert.signals.dlq.v1', []),
     publishFailed: counter('ump_alert_events_publish_failed_total', 'alert.events.v1 messages that could not be published after a commit', []),
+    updateWindowFailed: counter('ump_alert_update_window_check_failed_total', 'OTA update-window reads that failed (the silence alert was not held)', []),
   };
 }
 export type SignalMetrics = ReturnType<typeof createSignalMetrics>;

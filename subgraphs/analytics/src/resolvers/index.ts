@@ -1,6 +1,7 @@
 import { requireTenant, type Aggregation } from '@ump/core';
 import type { AnalyticsContext } from '../context';
 import { alertStats } from './alert-stats';
+import { firmwareAlertRates, stageStats } from './rollout-stats';
 import { seriesWindow, statsWindow } from './inputs';
 
 type Ref = { id: string };
@@ -34,6 +35,11 @@ export const resolvers = {
       return { ...window, ...(await ctx.deps.store.stats({ tenantId, ...window })) };
     },
     alertStats,
+    firmwareAlertRates,
+  },
+  Rollout: {
+    __resolveReference: (ref: Ref) => ({ id: ref.id }),
+    stageStats,
   },
   AlertRuleCount: {
     // A reference the gateway resolves in the alert subgraph.
