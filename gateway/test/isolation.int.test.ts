@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { buildASTSchema, parse } from 'graphql';
 import { eventually } from '@ump/core/src/testing/eventually';
 import { codes, gql, ok, type Credentials } from './client';
@@ -16,6 +17,8 @@ type World = {
   ruleId: string;
   alertId: string;
   suppressionId: string;
+  firmwareId: string;
+  rolloutId: string;
 };
 
 interface Probe {
@@ -98,6 +101,32 @@ const probes: Record<string, Probe> = {
     expect: ['BAD_USER_INPUT'],
   },
   deleteSuppression: { query: 'mutation($id: ID!) { deleteSuppression(id: $id) }', vars: (w) => ({ id: w.suppressionId }), expect: ['NOT_FOUND'] },
+  firmware: { query: 'query($id: ID!) { firmware(id: $id) { id title } }', vars: (w) => ({ id: w.firmwareId }), expect: ['NOT_FOUND'] },
+  firmwares: { query: '{ firmwares(first: 100) { totalCount edges { node { id title } } } }', vars: () => ({}), expect: ['data'] },
+  uploadFirmware: {
+    query: 'mutation($p: ID!) { uploadFirmware(input: { title: "b-fw", version: "1.0.0", profileIds: [$p], contentBase64: "AA==", sha256: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d" }) { id } }',
+    vars: (w) => ({ p: w.profileId }),
+    expect: ['BAD_USER_INPUT'],
+  },
+  createFirmwareFromUrl: {
+    query: 'mutation($p: ID!) { createFirmwareFromUrl(input: { title: "b-fw", version: "1.0.0", profileIds: [$p], url: "http://127.0.0.1:9/fw.bin", sha256: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d" }) { id } }',
+    vars: (w) => ({ p: w.profileId }),
+    expect: ['BAD_USER_INPUT'],
+  },
+  deleteFirmware: { query: 'mutation($id: ID!) { deleteFirmware(id: $id) }', vars: (w) => ({ id: w.firmwareId }), expect: ['NOT_FOUND'] },
+  rollout: { query: 'query($id: ID!) { rollout(id: $id) { id name } }', vars: (w) => ({ id: w.rolloutId }), expect: ['NOT_FOUND'] },
+  rollouts: { query: '{ rollouts(first: 100) { totalCount edges { node { id name } } } }', vars: () => ({}), expect: ['data'] },
+  createRollout: {
+    query: 'mutation($f: ID!) { createRollout(input: { name: "b-rollout", firmwareId: $f, target: { labels: ["x"] }, stages: [{ percent: 100 }] }) { id } }',
+    vars: (w) => ({ f: w.firmwareId }),
+    expect: ['NOT_FOUND'],
+  },
+  ...Object.fromEntries(
+    ['startRollout', 'pauseRollout', 'resumeRollout', 'approveRolloutStage', 'rejectRolloutStage', 'abortRollout', 'rollbackRollout', 'cancelRollout'].map((name) => [
+      name,
+      { query: `mutation($id: ID!) { ${name}(id: $id, reason: "pwned") { id state } }`, vars: (w: World) => ({ id: w.rolloutId }), expect: ['NOT_FOUND'] } satisfies Probe,
+    ]),
+  ),
 };
 
 it('has an isolation probe for every public query and mutation', () => {
@@ -133,7 +162,17 @@ eachMode('tenant isolation', (mode) => {
     const signal = { signalId: `iso:${ruleId}`, type: 'firing', tenantId: a.tenant.id, ruleId, deviceId, severity: 'MAJOR', at: Date.now(), evidence: { text: 't 2 > 1' } };
     await p.platform.eventBus.publish('alert.signals.v1', [{ key: deviceId, value: signal }]);
     const alertId = await eventually(async () => (await ok(p.url, '{ alerts(first: 1) { edges { node { id } } } }', {}, a.VIEWER)).alerts.edges[0]?.node.id as string | undefined, { timeoutMs: 20_000 });
-    w = { a, b, deviceId, profileId, apiKeyId, ticketId, ticketPolicyId, ruleId, alertId, suppressionId };
+    const content = Buffer.from('a-firmware-image');
+    const firmwareId = (
+      await ok(p.url, 'mutation($c: String!, $s: String!) { uploadFirmware(input: { title: "a-fw", version: "1.0.0", contentBase64: $c, sha256: $s }) { id } }', {
+        c: content.toString('base64'),
+        s: createHash('sha256').update(content).digest('hex'),
+      }, a.OPERATOR)
+    ).uploadFirmware.id;
+    const rolloutId = (
+      await ok(p.url, 'mutation($f: ID!, $d: ID!) { createRollout(input: { name: "a-rollout", firmwareId: $f, target: { deviceIds: [$d] }, stages: [{ percent: 100 }] }) { id } }', { f: firmwareId, d: deviceId }, a.OPERATOR)
+    ).createRollout.id;
+    w = { a, b, deviceId, profileId, apiKeyId, ticketId, ticketPolicyId, ruleId, alertId, suppressionId, firmwareId, rolloutId };
     snapshot = JSON.stringify(await aView(a.TENANT_ADMIN));
   });
   afterAll(() => p?.close());
@@ -142,7 +181,7 @@ eachMode('tenant isolation', (mode) => {
     const probe = probes[name]!;
     const result = await gql(p.url, probe.query, probe.vars(w), w.b.TENANT_ADMIN);
     const body = JSON.stringify(result.data ?? {});
-    for (const secret of [w.a.tenant.id, w.a.tenant.name, w.deviceId, w.profileId, w.apiKeyId, w.a.VIEWER.email, 'a-secret-device', w.ticketId, w.ticketPolicyId, 'a-secret-ticket', w.ruleId, w.alertId, w.suppressionId, 'a-rule', 'a-window']) {
+    for (const secret of [w.a.tenant.id, w.a.tenant.name, w.deviceId, w.profileId, w.apiKeyId, w.a.VIEWER.email, 'a-secret-device', w.ticketId, w.ticketPolicyId, 'a-secret-ticket', w.ruleId, w.alertId, w.suppressionId, 'a-rule', 'a-window', w.firmwareId, w.rolloutId, 'a-fw', 'a-rollout']) {
       expect(body).not.toContain(secret);
     }
     if (probe.expect.includes('data')) expect(result.errors).toBeUndefined();
