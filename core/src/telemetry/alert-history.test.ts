@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { Severity } from '../alerts/conditions';
 import type { AlertEvent, AlertEventType, AlertStatus } from '../events/alert-events';
-import { openClickHouse, int64, selectRows } from './clickhouse-client';
-import { createClickHouseStore, type ClickHouseTelemetryStore } from './clickhouse-store';
+import { useChdbStore } from '../testing/chdb-store';
+import { int64, selectRows } from './clickhouse-client';
 
 // The alert history on embedded chDB, through the telemetry store that creates its table.
 const S = 1_000;
@@ -16,22 +12,8 @@ const DAY = 86_400 * S;
 const base = Math.floor(Date.now() / DAY) * DAY - 3 * DAY;
 const day = { from: new Date(base), to: new Date(base + DAY) };
 
-let dir: string;
-let store: ClickHouseTelemetryStore;
-let admin: ClickHouseClient; // a second client on the same chDB directory, for checks behind the store's back
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ump-ch-alerts-'));
-  store = createClickHouseStore({ dataDir: dir, database: 'ump_test' });
-  await store.migrate();
-  await store.migrate(); // idempotent, the alert table included
-  admin = openClickHouse({ dataDir: dir }).client;
-});
-afterAll(async () => {
-  await admin?.close();
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const chdb = useChdbStore('ump-ch-alerts-');
+beforeAll(() => chdb.store.migrate()); // idempotent, the alert table included
 
 interface Alert { tenantId: string; alertId: string; ruleId: string; deviceId: string; severity: Severity; raisedAt: number }
 
@@ -47,7 +29,7 @@ const event = (alert: Alert, type: AlertEventType, status: AlertStatus, at: numb
 
 async function storedRows(tenantId: string) {
   const row = z.object({ rows: int64, events: int64 });
-  const [counts] = await selectRows(admin, `/* test.alert_rows */
+  const [counts] = await selectRows(chdb.admin, `/* test.alert_rows */
 SELECT count() AS rows, uniqExact(event_id) AS events FROM ump_test.alert_events WHERE tenant_id = {t:UUID}`, { t: tenantId }, row);
   return counts!;
 }
@@ -110,14 +92,14 @@ describe('alert stats', () => {
     open: 4, // a3 a4 a5 a7
   };
 
-  beforeAll(() => store.alertHistory.insert(events));
+  beforeAll(() => chdb.store.alertHistory.insert(events));
 
   it('counts raises, response times and open alerts with hand-computed numbers', async () => {
-    expect(await store.alertHistory.stats({ tenantId: tenantA, ...day })).toEqual(expectedA);
+    expect(await chdb.store.alertHistory.stats({ tenantId: tenantA, ...day })).toEqual(expectedA);
   });
 
   it('measures open alerts at the end of the window and times only inside it', async () => {
-    expect(await store.alertHistory.stats({ tenantId: tenantA, from: new Date(base), to: new Date(base + 200 * S) })).toEqual({
+    expect(await chdb.store.alertHistory.stats({ tenantId: tenantA, from: new Date(base), to: new Date(base + 200 * S) })).toEqual({
       raised: 1,
       bySeverity: [{ severity: 'CRITICAL', count: 1 }],
       byRule: [{ ruleId: r1, count: 1 }],
@@ -129,17 +111,17 @@ describe('alert stats', () => {
 
   it('does not count a redelivered event twice, whatever the batches', async () => {
     const before = await storedRows(tenantA);
-    await store.alertHistory.insert(events.slice(0, 7));
-    await store.alertHistory.insert([...events.slice(5)].reverse());
-    expect(await store.alertHistory.stats({ tenantId: tenantA, ...day })).toEqual(expectedA);
+    await chdb.store.alertHistory.insert(events.slice(0, 7));
+    await chdb.store.alertHistory.insert([...events.slice(5)].reverse());
+    expect(await chdb.store.alertHistory.stats({ tenantId: tenantA, ...day })).toEqual(expectedA);
     // The duplicates collapse into one row per event once the parts merge.
-    await admin.command({ query: '/* test.optimize_alert_events */ OPTIMIZE TABLE ump_test.alert_events FINAL' });
+    await chdb.admin.command({ query: '/* test.optimize_alert_events */ OPTIMIZE TABLE ump_test.alert_events FINAL' });
     expect(await storedRows(tenantA)).toEqual(before);
     expect(before.rows).toBe(before.events);
   });
 
   it("never shows one tenant another's alerts", async () => {
-    expect(await store.alertHistory.stats({ tenantId: tenantB, ...day })).toEqual({
+    expect(await chdb.store.alertHistory.stats({ tenantId: tenantB, ...day })).toEqual({
       raised: 1,
       bySeverity: [{ severity: 'CRITICAL', count: 1 }],
       byRule: [{ ruleId: r1, count: 1 }],
@@ -147,7 +129,7 @@ describe('alert stats', () => {
       mttrSeconds: null,
       open: 1,
     });
-    expect(await store.alertHistory.stats({ tenantId: randomUUID(), ...day })).toEqual({
+    expect(await chdb.store.alertHistory.stats({ tenantId: randomUUID(), ...day })).toEqual({
       raised: 0, bySeverity: [], byRule: [], mttaSeconds: null, mttrSeconds: null, open: 0,
     });
   });
@@ -156,16 +138,16 @@ describe('alert stats', () => {
     const tenant = randomUUID();
     const rules = Array.from({ length: 25 }, () => randomUUID());
     // Rule i raises i + 1 alerts.
-    await store.alertHistory.insert(rules.flatMap((ruleId, i) =>
+    await chdb.store.alertHistory.insert(rules.flatMap((ruleId, i) =>
       Array.from({ length: i + 1 }, () => event(alertOf(tenant, ruleId, 'MINOR', 10 * S), 'raised', 'ACTIVE_UNACK', 10 * S))));
-    const stats = await store.alertHistory.stats({ tenantId: tenant, ...day });
+    const stats = await chdb.store.alertHistory.stats({ tenantId: tenant, ...day });
     expect(stats.raised).toBe((25 * 26) / 2);
     expect(stats.byRule).toEqual(rules.map((ruleId, i) => ({ ruleId, count: i + 1 })).reverse().slice(0, 20));
   });
 
   it('refuses tenant ids that are not UUIDs and events it cannot keep', async () => {
-    await expect(store.alertHistory.stats({ tenantId: "' OR 1=1 --", ...day })).rejects.toThrow(TypeError);
+    await expect(chdb.store.alertHistory.stats({ tenantId: "' OR 1=1 --", ...day })).rejects.toThrow(TypeError);
     const bad = { ...event(alertOf(tenantA, r1, 'INFO', 0), 'raised', 'ACTIVE_UNACK', 0), at: Date.UTC(2200, 0, 1) };
-    await expect(store.alertHistory.insert([bad])).rejects.toThrow(/at: outside/);
+    await expect(chdb.store.alertHistory.insert([bad])).rejects.toThrow(/at: outside/);
   });
 });

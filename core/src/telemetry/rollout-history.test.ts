@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { AlertEvent } from '../events/alert-events';
 import type { RolloutEvent } from '../events/rollout-events';
-import { int64, openClickHouse, selectRows } from './clickhouse-client';
-import { createClickHouseStore, type ClickHouseTelemetryStore } from './clickhouse-store';
+import { useChdbStore } from '../testing/chdb-store';
+import { int64, selectRows } from './clickhouse-client';
 import type { FirmwareAlertRate, RolloutStageStats } from './rollout-history';
 
 // The rollout history on embedded chDB, through the telemetry store that creates its table
@@ -20,22 +16,8 @@ const DAY = 24 * H;
 const base = Math.floor(Date.now() / DAY) * DAY - 3 * DAY;
 const day = { from: new Date(base), to: new Date(base + DAY) };
 
-let dir: string;
-let store: ClickHouseTelemetryStore;
-let admin: ClickHouseClient; // a second client on the same chDB directory, for checks behind the store's back
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ump-ch-rollouts-'));
-  store = createClickHouseStore({ dataDir: dir, database: 'ump_test' });
-  await store.migrate();
-  await store.migrate(); // idempotent, the rollout table included
-  admin = openClickHouse({ dataDir: dir }).client;
-});
-afterAll(async () => {
-  await admin?.close();
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const chdb = useChdbStore('ump-ch-rollouts-');
+beforeAll(() => chdb.store.migrate()); // idempotent, the rollout table included
 
 let seq = 0;
 /** A rollout's event builder: `progress` is a device_progress, `event` any other type. */
@@ -58,7 +40,7 @@ const stage = (stageIndex: number, counts: Partial<Omit<RolloutStageStats, 'stag
 
 async function storedRows(tenantId: string) {
   const row = z.object({ rows: int64, events: int64 });
-  const [counts] = await selectRows(admin, `/* test.rollout_rows */
+  const [counts] = await selectRows(chdb.admin, `/* test.rollout_rows */
 SELECT count() AS rows, uniqExact(event_id) AS events FROM ump_test.rollout_events WHERE tenant_id = {t:UUID}`, { t: tenantId }, row);
   return counts!;
 }
@@ -110,19 +92,19 @@ describe('stage stats', () => {
   ];
   const query = { tenantId: tenantA, rolloutId: r.rolloutId };
 
-  beforeAll(() => store.rolloutHistory.insert(events));
+  beforeAll(() => chdb.store.rolloutHistory.insert(events));
 
   it('counts every stage’s devices by their latest status, with hand-computed numbers', async () => {
-    expect(await store.rolloutHistory.stageStats(query)).toEqual(expected);
+    expect(await chdb.store.rolloutHistory.stageStats(query)).toEqual(expected);
   });
 
   it('does not count a redelivered event twice, whatever the batches', async () => {
     const before = await storedRows(tenantA);
-    await store.rolloutHistory.insert(events.slice(0, 9));
-    await store.rolloutHistory.insert([...events.slice(5)].reverse());
-    expect(await store.rolloutHistory.stageStats(query)).toEqual(expected);
+    await chdb.store.rolloutHistory.insert(events.slice(0, 9));
+    await chdb.store.rolloutHistory.insert([...events.slice(5)].reverse());
+    expect(await chdb.store.rolloutHistory.stageStats(query)).toEqual(expected);
     // The duplicates collapse into one row per event once the parts merge.
-    await admin.command({ query: '/* test.optimize_rollout_events */ OPTIMIZE TABLE ump_test.rollout_events FINAL' });
+    await chdb.admin.command({ query: '/* test.optimize_rollout_events */ OPTIMIZE TABLE ump_test.rollout_events FINAL' });
     expect(await storedRows(tenantA)).toEqual(before);
     expect(before.rows).toBe(before.events);
   });
@@ -130,24 +112,24 @@ describe('stage stats', () => {
   it("never shows one tenant another's rollout, even under the same rollout id", async () => {
     // Tenant B's events (a forged or colliding rollout id) must not leak into A's stats …
     const forged = rolloutOf(tenantB, r.rolloutId);
-    await store.rolloutHistory.insert([forged.event('stage_started', 0, 0), forged.progress(randomUUID(), 0, 'FAILED', S)]);
-    expect(await store.rolloutHistory.stageStats(query)).toEqual(expected);
+    await chdb.store.rolloutHistory.insert([forged.event('stage_started', 0, 0), forged.progress(randomUUID(), 0, 'FAILED', S)]);
+    expect(await chdb.store.rolloutHistory.stageStats(query)).toEqual(expected);
     // … and B sees only its own rows of that id.
-    expect(await store.rolloutHistory.stageStats({ tenantId: tenantB, rolloutId: r.rolloutId })).toEqual([stage(0, { assigned: 1, failed: 1 })]);
-    expect(await store.rolloutHistory.stageStats({ tenantId: randomUUID(), rolloutId: r.rolloutId })).toEqual([]);
-    expect(await store.rolloutHistory.stageStats({ tenantId: tenantA, rolloutId: randomUUID() })).toEqual([]);
+    expect(await chdb.store.rolloutHistory.stageStats({ tenantId: tenantB, rolloutId: r.rolloutId })).toEqual([stage(0, { assigned: 1, failed: 1 })]);
+    expect(await chdb.store.rolloutHistory.stageStats({ tenantId: randomUUID(), rolloutId: r.rolloutId })).toEqual([]);
+    expect(await chdb.store.rolloutHistory.stageStats({ tenantId: tenantA, rolloutId: randomUUID() })).toEqual([]);
   });
 
   it('refuses ids that are not UUIDs and events it cannot keep', async () => {
-    await expect(store.rolloutHistory.stageStats({ tenantId: "' OR 1=1 --", rolloutId: r.rolloutId })).rejects.toThrow(TypeError);
-    await expect(store.rolloutHistory.stageStats({ tenantId: tenantA, rolloutId: 'x' })).rejects.toThrow(TypeError);
-    await expect(store.rolloutHistory.firmwareAlertRates({ tenantId: 'x', ...day })).rejects.toThrow(TypeError);
-    await expect(store.rolloutHistory.insert([{ ...r.event('stage_started', 0, 0), at: Date.UTC(2200, 0, 1) }])).rejects.toThrow(/at: outside/);
+    await expect(chdb.store.rolloutHistory.stageStats({ tenantId: "' OR 1=1 --", rolloutId: r.rolloutId })).rejects.toThrow(TypeError);
+    await expect(chdb.store.rolloutHistory.stageStats({ tenantId: tenantA, rolloutId: 'x' })).rejects.toThrow(TypeError);
+    await expect(chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: 'x', ...day })).rejects.toThrow(TypeError);
+    await expect(chdb.store.rolloutHistory.insert([{ ...r.event('stage_started', 0, 0), at: Date.UTC(2200, 0, 1) }])).rejects.toThrow(/at: outside/);
     const { deviceId: _, ...deviceless } = r.progress(d1, 0, 'UPDATED', 0);
-    await expect(store.rolloutHistory.insert([deviceless])).rejects.toThrow(/deviceId: required/);
+    await expect(chdb.store.rolloutHistory.insert([deviceless])).rejects.toThrow(/deviceId: required/);
     const { deviceStatus: __, ...statusless } = r.progress(d1, 0, 'UPDATED', 0);
-    await expect(store.rolloutHistory.insert([statusless])).rejects.toThrow(/deviceStatus: required/);
-    expect(await store.rolloutHistory.stageStats(query)).toEqual(expected);
+    await expect(chdb.store.rolloutHistory.insert([statusless])).rejects.toThrow(/deviceStatus: required/);
+    expect(await chdb.store.rolloutHistory.stageStats(query)).toEqual(expected);
   });
 });
 
@@ -211,9 +193,9 @@ describe('firmware alert rates', () => {
   ];
 
   beforeAll(async () => {
-    await store.rolloutHistory.insert(updates);
-    await store.alertHistory.insert(alerts);
-    await store.insert([
+    await chdb.store.rolloutHistory.insert(updates);
+    await chdb.store.alertHistory.insert(alerts);
+    await chdb.store.insert([
       ...telemetry(tenant, e1, range(0, 24)),
       ...telemetry(tenant, e2, range(0, 10)),
       ...telemetry(tenant, e3, range(0, 12)),
@@ -223,32 +205,32 @@ describe('firmware alert rates', () => {
   });
 
   it('counts each alert and device-hour for the firmware the device ran then, hand-computed', async () => {
-    expect(await store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, ...day })).toEqual(expected);
+    expect(await chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, ...day })).toEqual(expected);
   });
 
   it('attributes inside a shorter window and leaves out versions without activity in it', async () => {
     // 12:00-14:00: e1's update hour and the next on 1.10.0 with its 13:00 alert; nothing else.
-    expect(await store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, from: new Date(base + 12 * H), to: new Date(base + 14 * H) })).toEqual([
+    expect(await chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, from: new Date(base + 12 * H), to: new Date(base + 14 * H) })).toEqual([
       { firmwareVersion: '1.10.0', devices: 1, alertsRaised: 1, deviceHours: 2, alertsPerDeviceHour: 1 / 2 },
     ]);
     // 19:00-22:00: e4's alert while downloading counts under null, without telemetry (no rate);
     // its alert after the update under 1.10.0, with e1's hours.
-    expect(await store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, from: new Date(base + 19 * H), to: new Date(base + 22 * H) })).toEqual([
+    expect(await chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, from: new Date(base + 19 * H), to: new Date(base + 22 * H) })).toEqual([
       { firmwareVersion: null, devices: 1, alertsRaised: 1, deviceHours: 0, alertsPerDeviceHour: null },
       { firmwareVersion: '1.10.0', devices: 2, alertsRaised: 1, deviceHours: 3, alertsPerDeviceHour: 1 / 3 },
     ]);
   });
 
   it("never counts another tenant's alerts, telemetry or updates", async () => {
-    expect(await store.rolloutHistory.firmwareAlertRates({ tenantId: other, ...day })).toEqual([
+    expect(await chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: other, ...day })).toEqual([
       { firmwareVersion: '9.9.9', devices: 1, alertsRaised: 1, deviceHours: 24, alertsPerDeviceHour: 1 / 24 },
     ]);
-    expect(await store.rolloutHistory.firmwareAlertRates({ tenantId: randomUUID(), ...day })).toEqual([]);
+    expect(await chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: randomUUID(), ...day })).toEqual([]);
   });
 
   it('answers the same after redeliveries of every event, in other batches', async () => {
-    await store.rolloutHistory.insert([...updates].reverse());
-    await store.alertHistory.insert(alerts.slice(3));
-    expect(await store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, ...day })).toEqual(expected);
+    await chdb.store.rolloutHistory.insert([...updates].reverse());
+    await chdb.store.alertHistory.insert(alerts.slice(3));
+    expect(await chdb.store.rolloutHistory.firmwareAlertRates({ tenantId: tenant, ...day })).toEqual(expected);
   });
 });

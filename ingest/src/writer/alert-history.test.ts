@@ -7,21 +7,8 @@ import { useAlertHistoryFixture } from './alert-history-fixture';
 // The alert history writer against the in-process bus and an embedded chDB store: what it
 // stores, what it dead-letters, and that crashes and redeliveries count nothing twice.
 const {
-  within, memoryBus, startWriter, collectDeadLetters, lifecycle, expectedStats, publish, statsOf, dyingHistory, history,
+  within, memoryBus, startWriter, collectDeadLetters, lifecycle, expectedStats, publish, statsOf, dyingHistory, counting, expectSettled, history,
 } = useAlertHistoryFixture();
-
-/** A history that counts the events it acknowledged, to wait for a whole log to be through. */
-function counting() {
-  const counted = { events: 0, history: undefined as unknown as AlertHistoryStore };
-  counted.history = {
-    ...history(),
-    async insert(events) {
-      await history().insert(events);
-      counted.events += events.length;
-    },
-  };
-  return counted;
-}
 
 describe('alert history writer', () => {
   it('stores every valid event and dead-letters the malformed with their reasons', async () => {
@@ -93,10 +80,7 @@ describe('alert history writer', () => {
 
     await publish(bus, events.slice(20));
     await startWriter(bus, group);
-    const expected = expectedStats(events[0]!.ruleId);
-    // Wait for the expected answer, then compare, so a wrong one fails with its difference.
-    await eventually(async () => JSON.stringify(await statsOf(tenant)) === JSON.stringify(expected), within).catch(() => undefined);
-    expect(await statsOf(tenant)).toEqual(expected);
+    await expectSettled(() => statsOf(tenant), expectedStats(events[0]!.ruleId));
   }, 30_000);
 
   it('counts nothing twice when a restart redelivers everything in other batches, and keeps tenants apart', async () => {

@@ -1,29 +1,9 @@
 import { ErrorCode, updateWindowKey, uuidv7, type Identity } from '@ump/core';
 import { eventually } from '@ump/core/src/testing/eventually';
-import { createEmbeddedTestDatabase, type EmbeddedTestDatabase } from '@ump/db/src/testing';
-import { addDevice, harness, rolloutDevices, seedFleet, type Harness } from './testkit';
+import { addDevice, rolloutDevices, seedFleet, useEngineTests, type Harness } from './testkit';
 import type { RolloutActions } from './types';
 
-// A shared 2-core machine: polls wait up to 5 s, so a test gets more.
-jest.setTimeout(30_000);
-
-let database: EmbeddedTestDatabase;
-const open: Harness[] = [];
-const prisma = () => database.db.prisma;
-
-beforeAll(async () => {
-  database = await createEmbeddedTestDatabase();
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
-afterAll(() => database.drop());
-
-const start = async (devices: number, spec: Record<string, unknown>) => {
-  const h = await harness(prisma(), { devices, spec });
-  open.push(h);
-  return h;
-};
+const { prisma, draft: start } = useEngineTests();
 
 /** Every device of the rollout with status ASSIGNED reports DOWNLOADING then UPDATED. */
 async function updateAssigned(h: Harness) {

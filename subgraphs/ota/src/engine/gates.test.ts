@@ -1,28 +1,7 @@
 import { eventually } from '@ump/core/src/testing/eventually';
-import { createEmbeddedTestDatabase, type EmbeddedTestDatabase } from '@ump/db/src/testing';
-import { harness, rolloutDevices, type Harness } from './testkit';
+import { rolloutDevices, useEngineTests, type Harness } from './testkit';
 
-// A shared 2-core machine: polls wait up to 5 s, so a test gets more.
-jest.setTimeout(30_000);
-
-let database: EmbeddedTestDatabase;
-const open: Harness[] = [];
-const prisma = () => database.db.prisma;
-
-beforeAll(async () => {
-  database = await createEmbeddedTestDatabase();
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
-afterAll(() => database.drop());
-
-const start = async (devices: number, spec: Record<string, unknown>) => {
-  const h = await harness(prisma(), { devices, spec });
-  open.push(h);
-  await h.act('start');
-  return h;
-};
+const { prisma, started: start } = useEngineTests();
 const assigned = async (h: Harness) => (await rolloutDevices(prisma(), h.rolloutId)).map((d) => d.deviceId);
 
 describe('install gates', () => {

@@ -1,29 +1,8 @@
-import { createMemoryBus, deadLetterName, otaStatusTopic, type DeadLetter, type EventBus } from '@ump/core';
+import { createMemoryBus, deadLetterName, otaStatusTopic, type DeadLetter } from '@ump/core';
 import { eventually } from '@ump/core/src/testing/eventually';
-import { createEmbeddedTestDatabase, type EmbeddedTestDatabase } from '@ump/db/src/testing';
-import { addDevice, harness, rolloutDevices, type Harness } from './testkit';
+import { addDevice, rolloutDevices, useEngineTests, type Harness } from './testkit';
 
-// A shared 2-core machine: polls wait up to 5 s, so a test gets more.
-jest.setTimeout(30_000);
-
-let database: EmbeddedTestDatabase;
-const open: Harness[] = [];
-const prisma = () => database.db.prisma;
-
-beforeAll(async () => {
-  database = await createEmbeddedTestDatabase();
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
-afterAll(() => database.drop());
-
-const start = async (devices: number, spec: Record<string, unknown>, bus?: EventBus) => {
-  const h = await harness(prisma(), { devices, spec, bus });
-  open.push(h);
-  await h.act('start');
-  return h;
-};
+const { prisma, started: start, close } = useEngineTests();
 const ignored = async (h: Harness, reason: string) =>
   (await h.registry.getSingleMetric('ump_ota_reports_ignored_total')!.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
@@ -98,8 +77,7 @@ describe('device reports', () => {
     await eventually(() => letters.length === 2);
     expect(letters[0]).toMatchObject({ source: 'ota.status.v1', tenantId: h.fleet.tenant.id, reason: expect.stringContaining('status') });
     expect((await h.registry.getSingleMetric('ump_ota_reports_dead_lettered_total')!.get()).values[0]?.value).toBe(2);
-    await h.close();
-    open.splice(open.indexOf(h), 1);
+    await close(h);
     await bus.close();
   });
 });

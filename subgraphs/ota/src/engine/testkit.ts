@@ -7,6 +7,7 @@ import {
 } from '@ump/core';
 import { eventually } from '@ump/core/src/testing/eventually';
 import type { Prisma, PrismaClient } from '@ump/db';
+import { createEmbeddedTestDatabase, type EmbeddedTestDatabase } from '@ump/db/src/testing';
 import { Registry } from 'prom-client';
 import { createRolloutEngine } from './index';
 import type { RolloutActions, RolloutEngine } from './types';
@@ -137,3 +138,47 @@ export async function harness(prisma: PrismaClient, opts: { devices: number; spe
 
 /** The rollout's devices in device order. */
 export const rolloutDevices = (prisma: PrismaClient, rolloutId: string) => prisma.rolloutDevice.findMany({ where: { rolloutId }, orderBy: { deviceId: 'asc' } });
+
+/**
+ * The engine tests' world: an embedded test database for the file, and harnesses over it
+ * (see {@link harness}) that close after each test. Registers Jest hooks and a 30 s test
+ * timeout; call once at the top of a test file.
+ */
+export function useEngineTests() {
+  // A shared 2-core machine: polls wait up to 5 s, so a test gets more.
+  jest.setTimeout(30_000);
+
+  let database: EmbeddedTestDatabase;
+  const open: Harness[] = [];
+  const prisma = () => database.db.prisma;
+
+  beforeAll(async () => {
+    database = await createEmbeddedTestDatabase();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+  afterAll(() => database.drop());
+
+  /** A harness over a fresh fleet of `devices`, its rollout still DRAFT. */
+  const draft = async (devices: number, spec: Record<string, unknown>, bus?: EventBus) => {
+    const h = await harness(prisma(), { devices, spec, bus });
+    open.push(h);
+    return h;
+  };
+  return {
+    prisma,
+    draft,
+    /** A harness as {@link draft} gives, its rollout started. */
+    async started(devices: number, spec: Record<string, unknown>, bus?: EventBus) {
+      const h = await draft(devices, spec, bus);
+      await h.act('start');
+      return h;
+    },
+    /** Closes `h` now rather than after the test, e.g. before closing the bus it was given. */
+    async close(h: Harness) {
+      await h.close();
+      open.splice(open.indexOf(h), 1);
+    },
+  };
+}
