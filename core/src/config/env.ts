@@ -94,4 +94,13 @@ export const otaEnv = z.object({
   /** Shared by the OTA subgraph (writes) and the intake (serves); embedded default: UMP_DATA_DIR/artifacts. */
   OTA_ARTIFACTS_DIR: z.string().min(1).optional(),
   OTA_TICK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** Largest firmware accepted, uploaded or downloaded (default 64 MiB). */
+  OTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).optional(),
+  /** Time allowed for a firmware download (createFirmwareFromUrl). */
+  OTA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  /** Lets createFirmwareFromUrl download from private and loopback addresses (never link-local). */
+  OTA_FETCH_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
 });

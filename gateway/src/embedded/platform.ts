@@ -42,8 +42,8 @@ export interface PlatformOptions {
   telemetryStore?: Omit<ClickHouseStoreOptions, 'dataDir'>;
   /** Device intake settings (ports, limits); its defaults apply to the rest. */
   intake?: IntakeConfigInput;
-  /** Firmware updates: artifact folder (default `<dataDir>/artifacts`), engine tick (default 5 s). */
-  ota?: { artifactsDir?: string; tickMs?: number };
+  /** Firmware updates: artifact folder (default `<dataDir>/artifacts`), engine tick (default 5 s), download limits. */
+  ota?: { artifactsDir?: string; tickMs?: number; maxUploadBytes?: number; fetchTimeoutMs?: number; allowPrivateNetworks?: boolean };
   port: number;
   host: string;
   jwtSecret?: string;
@@ -124,7 +124,15 @@ export async function startPlatform(opts: PlatformOptions) {
     const engine = createRolloutEngine({ prisma: database.prisma, bus, cache, kpi: store.otaKpi, logger, metrics: metrics.registry, tickMs: opts.ota?.tickMs });
     await engine.start();
     closers.push(() => engine.stop());
-    const ota = createOtaSubgraph({ ...shared, bus, artifacts, engine: engine.actions });
+    const ota = createOtaSubgraph({
+      ...shared,
+      bus,
+      artifacts,
+      engine: engine.actions,
+      maxUploadBytes: opts.ota?.maxUploadBytes,
+      fetchTimeoutMs: opts.ota?.fetchTimeoutMs,
+      allowPrivateNetworks: opts.ota?.allowPrivateNetworks,
+    });
     const subgraphs = [tenant, device, alert, ota, analytics];
     for (const subgraph of subgraphs) {
       await subgraph.server.start();

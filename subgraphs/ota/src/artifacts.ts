@@ -1,6 +1,9 @@
 // Where firmware bytes come from before they reach the artifact store: an inline base64
 // upload or a download. Transport only: the resolvers turn these failures into field errors.
+import type { IncomingMessage } from 'node:http';
 import { ArtifactTooLargeError } from '@ump/core';
+import { FetchError, guardedGet, RefusedDestinationError } from './net-fetch';
+import type { DestinationPolicy } from './net-guard';
 
 /** The download did not deliver the artifact; `reason` is fit to show the caller. */
 export class DownloadError extends Error {
@@ -31,43 +34,49 @@ export async function* chunksOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   for (let offset = 0; offset < bytes.length; offset += CHUNK) yield bytes.subarray(offset, offset + CHUNK);
 }
 
-function describe(error: unknown, timeoutMs: number): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `the download did not finish within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error)?.message;
+function describe(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted) return `the download did not finish within ${timeoutMs} ms`;
+  if (error instanceof RefusedDestinationError || error instanceof FetchError) return error.reason;
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = typeof code === 'string' ? code : (error as Error | null)?.message;
   return `could not be downloaded: ${detail ?? 'unknown error'}`;
 }
 
 /**
- * Starts downloading `url` and returns its body as a stream. The whole download, body
- * included, must finish within `timeoutMs`. Refuses at once (DownloadError) a status other
- * than 2xx and a network failure, and (ArtifactTooLargeError) a declared length over
- * `maxBytes`; errors while the body streams surface from the stream as DownloadError.
+ * Starts downloading `url` and returns its body as a stream. The whole download, redirects
+ * and body included, must finish within `timeoutMs`. Only public addresses are contacted
+ * (and private ones with `allowPrivateNetworks`), redirects included: see guardedGet. A
+ * refused destination is a DownloadError before anything is sent to it. Refuses at once (DownloadError) a status other than 2xx and a
+ * network failure, and (ArtifactTooLargeError) a declared length over `maxBytes`; errors
+ * while the body streams surface from the stream as DownloadError.
  */
-export async function download(url: URL, opts: { timeoutMs: number; maxBytes: number }): Promise<AsyncIterable<Uint8Array>> {
-  let response: Response;
+export async function download(
+  url: URL,
+  opts: DestinationPolicy & { timeoutMs: number; maxBytes: number },
+): Promise<AsyncIterable<Uint8Array>> {
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  let response: IncomingMessage;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), redirect: 'follow' });
+    response = await guardedGet(url, { signal, allowPrivateNetworks: opts.allowPrivateNetworks });
   } catch (error) {
-    throw new DownloadError(describe(error, opts.timeoutMs));
+    throw new DownloadError(describe(error, signal, opts.timeoutMs));
   }
-  const close = () => response.body?.cancel().catch(() => undefined);
-  if (!response.ok || !response.body) {
-    await close();
-    throw new DownloadError(`the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    response.destroy();
+    throw new DownloadError(`the server answered HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}`);
   }
-  const declared = Number(response.headers.get('content-length'));
+  const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > opts.maxBytes) {
-    await close();
+    response.destroy();
     throw new ArtifactTooLargeError(opts.maxBytes);
   }
-  const body = response.body as unknown as AsyncIterable<Uint8Array>;
   return (async function* () {
     try {
-      yield* body;
+      // Returning early (the store stopped reading) destroys the response, and its socket.
+      yield* response;
     } catch (error) {
-      throw new DownloadError(describe(error, opts.timeoutMs));
+      throw new DownloadError(describe(error, signal, opts.timeoutMs));
     }
   })();
 }

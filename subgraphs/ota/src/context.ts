@@ -17,6 +17,12 @@ export interface OtaDeps {
   maxUploadBytes?: number;
   /** Time allowed for createFirmwareFromUrl's whole download; default 60,000 ms. */
   fetchTimeoutMs?: number;
+  /**
+   * Lets createFirmwareFromUrl reach loopback, private (RFC 1918, unique-local), CGNAT and
+   * other non-public addresses, redirects included; link-local ones (cloud metadata) stay
+   * refused. Default false: only public addresses.
+   */
+  allowPrivateNetworks?: boolean;
 }
 
 export interface OtaContext extends SubgraphContext {

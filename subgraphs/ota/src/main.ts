@@ -36,10 +36,6 @@ const config = loadConfigOrExit(
       CLICKHOUSE_URL: z.string().url(),
       // Required here: the intake processes must serve the same folder (a shared volume).
       OTA_ARTIFACTS_DIR: otaEnv.shape.OTA_ARTIFACTS_DIR.unwrap(),
-      /** Largest firmware accepted, uploaded or downloaded. */
-      OTA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).optional(),
-      /** Time allowed for a firmware download (createFirmwareFromUrl). */
-      OTA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
     }),
 );
 const logger = createLogger({ name: 'ota', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -74,6 +70,7 @@ runService(logger, 'ota subgraph', async (onClose) => {
     engine: engine.actions,
     maxUploadBytes: config.OTA_MAX_UPLOAD_BYTES,
     fetchTimeoutMs: config.OTA_FETCH_TIMEOUT_MS,
+    allowPrivateNetworks: config.OTA_FETCH_ALLOW_PRIVATE_NETWORKS,
     metrics,
     internalSecret: config.UMP_INTERNAL_SECRET,
   });

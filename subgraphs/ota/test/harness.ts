@@ -54,8 +54,16 @@ export function recordingEngine(prisma: () => PrismaClient) {
 
 export type GraphQLResult = { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 
-/** Call in a describe body: sets the harness up in beforeAll and tears it down in afterAll. */
-export function useOtaSubgraph(overrides: Partial<Pick<OtaDeps, 'maxUploadBytes' | 'fetchTimeoutMs'>> = {}) {
+/** The deps a test file may choose; the rest are the harness's. */
+export type HarnessOptions = Partial<Pick<OtaDeps, 'maxUploadBytes' | 'fetchTimeoutMs' | 'allowPrivateNetworks'>>;
+
+/**
+ * Call in a describe body: sets the harness up in beforeAll and tears it down in afterAll.
+ * `withOptions` gives the same database, artifacts and engine through a second subgraph
+ * built with other options (call it once the harness is set up: in a test or a nested
+ * beforeAll).
+ */
+export function useOtaSubgraph(options: HarnessOptions = {}) {
   const secret = randomBytes(32).toString('hex');
   const h = {} as {
     database: EmbeddedTestDatabase;
@@ -63,8 +71,22 @@ export function useOtaSubgraph(overrides: Partial<Pick<OtaDeps, 'maxUploadBytes'
     artifacts: ArtifactStore;
     artifactsDir: string;
     calls: EngineCall[];
+    engine: RolloutActions;
     subgraph: ReturnType<typeof createOtaSubgraph>;
   };
+
+  const build = (chosen: HarnessOptions) =>
+    createOtaSubgraph({
+      prisma: h.prisma,
+      cache: createMemoryCache(),
+      bus: createMemoryBus(),
+      logger: createLogger({ name: 'ota', level: 'silent', format: 'json' }),
+      artifacts: h.artifacts,
+      engine: h.engine,
+      ...chosen,
+      metrics: createMetrics('ota'),
+      internalSecret: secret,
+    });
 
   beforeAll(async () => {
     h.database = await createEmbeddedTestDatabase();
@@ -73,39 +95,38 @@ export function useOtaSubgraph(overrides: Partial<Pick<OtaDeps, 'maxUploadBytes'
     h.artifacts = createFileArtifactStore(h.artifactsDir);
     const { engine, calls } = recordingEngine(() => h.prisma);
     h.calls = calls;
-    h.subgraph = createOtaSubgraph({
-      prisma: h.prisma,
-      cache: createMemoryCache(),
-      bus: createMemoryBus(),
-      logger: createLogger({ name: 'ota', level: 'silent', format: 'json' }),
-      artifacts: h.artifacts,
-      engine,
-      ...overrides,
-      metrics: createMetrics('ota'),
-      internalSecret: secret,
-    });
+    h.engine = engine;
+    h.subgraph = build(options);
   }, 60_000); // a fresh PGlite with every migration takes a few seconds
   afterAll(async () => {
     await h.database?.drop();
     if (h.artifactsDir) rmSync(h.artifactsDir, { recursive: true, force: true });
   });
 
-  async function call(seed: Seed, role: Role, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult> {
-    const header = await signIdentity(secret, { kind: 'user', userId: USER, tenantId: seed.tenant.id, role });
-    const contextValue = await h.subgraph.context({ 'x-ump-identity': header });
-    const response = await h.subgraph.server.executeOperation({ query, variables }, { contextValue });
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as GraphQLResult;
+  function client(subgraph: () => ReturnType<typeof createOtaSubgraph>) {
+    async function call(seed: Seed, role: Role, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult> {
+      const header = await signIdentity(secret, { kind: 'user', userId: USER, tenantId: seed.tenant.id, role });
+      const contextValue = await subgraph().context({ 'x-ump-identity': header });
+      const response = await subgraph().server.executeOperation({ query, variables }, { contextValue });
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      return response.body.singleResult as GraphQLResult;
+    }
+    async function ok(seed: Seed, role: Role, query: string, variables: Record<string, unknown> = {}) {
+      const result = await call(seed, role, query, variables);
+      expect(result.errors).toBeUndefined();
+      return result.data!;
+    }
+    async function failure(seed: Seed, role: Role, query: string, variables: Record<string, unknown> = {}) {
+      const result = await call(seed, role, query, variables);
+      expect(result.errors).toHaveLength(1);
+      return { ...(result.errors![0]!.extensions as { code: string; field?: string }), message: result.errors![0]!.message };
+    }
+    return { call, ok, failure };
   }
-  async function ok(seed: Seed, role: Role, query: string, variables: Record<string, unknown> = {}) {
-    const result = await call(seed, role, query, variables);
-    expect(result.errors).toBeUndefined();
-    return result.data!;
+
+  function withOptions(chosen: HarnessOptions) {
+    const subgraph = build(chosen);
+    return client(() => subgraph);
   }
-  async function failure(seed: Seed, role: Role, query: string, variables: Record<string, unknown> = {}) {
-    const result = await call(seed, role, query, variables);
-    expect(result.errors).toHaveLength(1);
-    return { ...(result.errors![0]!.extensions as { code: string; field?: string }), message: result.errors![0]!.message };
-  }
-  return Object.assign(h, { call, ok, failure });
+  return Object.assign(h, client(() => h.subgraph), { withOptions });
 }

@@ -59,6 +59,19 @@ export const firmwareStore = {
   },
 
   /**
+   * Devices that still need the firmware: their device_firmware row names it as current
+   * (the intake serves it to them), previous or target firmware, or one of their rollout
+   * assignments would roll back to it (rollout_devices.previous_firmware_id).
+   */
+  async deviceReferences(db: TenantDb, id: string) {
+    const [devices, rollbackTargets] = await Promise.all([
+      db.deviceFirmware.count({ where: { OR: [{ currentFirmwareId: id }, { previousFirmwareId: id }, { targetFirmwareId: id }] } }),
+      db.rolloutDevice.count({ where: { previousFirmwareId: id } }),
+    ]);
+    return { devices, rollbackTargets };
+  },
+
+  /**
    * Deletes the row; false when it is not in scope. CONFLICT when a rollout uses it (the
    * foreign key is the backstop for a rollout created after the caller's check).
    */
@@ -74,5 +87,19 @@ export const firmwareStore = {
 };
 
 export const inUse = () => conflict('A rollout uses this firmware; it can be deleted once no rollout refers to it', 'id');
+
+/** CONFLICT on `id` for firmwareStore.deviceReferences' counts; null when nothing refers to it. */
+export function neededByDevices(references: { devices: number; rollbackTargets: number }) {
+  const { devices, rollbackTargets } = references;
+  if (devices > 0) {
+    const [who, is] = devices === 1 ? ['1 device runs', 'is'] : [`${devices} devices run`, 'are'];
+    return conflict(`${who} this firmware, ran it before the last update or ${is} assigned it; deleting it would break a download or a later rollback`, 'id');
+  }
+  if (rollbackTargets > 0) {
+    const what = rollbackTargets === 1 ? '1 rollout assignment' : `${rollbackTargets} rollout assignments`;
+    return conflict(`${what} would roll a device back to this firmware; deleting it would break that rollback`, 'id');
+  }
+  return null;
+}
 
 export type FirmwareRow = Awaited<ReturnType<typeof firmwareStore.byIds>>[number];

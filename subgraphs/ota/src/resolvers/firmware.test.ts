@@ -3,11 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
-import { seedFirmware, seedRollout, seedTenant, sha256Of } from '../../test/fixture';
+import { seedFirmware, seedRollout, seedRolloutDevices, seedTenant, sha256Of } from '../../test/fixture';
 import { USER, useOtaSubgraph } from '../../test/harness';
+import * as netGuard from '../net-guard';
+
+// The download tests' server is on 127.0.0.1, so these tests allow private networks; the
+// guard's own tests below use a subgraph with the default.
+jest.mock('../net-guard', () => {
+  const actual = jest.requireActual<typeof import('../net-guard')>('../net-guard');
+  return { ...actual, refusalOf: jest.fn(actual.refusalOf) };
+});
 
 const MAX = 64 * 1024;
-const h = useOtaSubgraph({ maxUploadBytes: MAX, fetchTimeoutMs: 2_000 });
+const h = useOtaSubgraph({ maxUploadBytes: MAX, fetchTimeoutMs: 2_000, allowPrivateNetworks: true });
 
 const FIRMWARE_FIELDS = 'id title version profileIds size sha256 releaseNotes source sourceUrl createdAt rolloutCount';
 const UPLOAD = `mutation($i: UploadFirmwareInput!) { uploadFirmware(input: $i) { ${FIRMWARE_FIELDS} } }`;
@@ -139,9 +147,15 @@ describe('uploadFirmware', () => {
 describe('createFirmwareFromUrl', () => {
   let server: Server;
   let base: string;
+  /** Requests the server received, by path. */
+  const received: string[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
-      if (req.url === '/fw.bin') {
+      received.push(req.url!);
+      if (req.url?.startsWith('/to?')) {
+        res.writeHead(302, { location: decodeURIComponent(req.url.slice('/to?'.length)) });
+        res.end();
+      } else if (req.url === '/fw.bin') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         // In two writes: the body streams into the store.
         res.write(image.subarray(0, 100));
@@ -197,9 +211,75 @@ describe('createFirmwareFromUrl', () => {
     expect(storedFiles(seed.tenant.id)).toEqual([]);
   });
 
-  it.each(['ftp://example.com/fw.bin', 'file:///etc/passwd', 'not a url'])('refuses %s on input.url', async (url) => {
+  it.each(['ftp://example.com/fw.bin', 'file:///etc/passwd', 'not a url', 'http://user:secret@example.com/fw.bin'])('refuses %s on input.url', async (url) => {
     const seed = await seedTenant(h.prisma);
     expect(await h.failure(seed, 'OPERATOR', FROM_URL, { i: fromUrl({ url }) })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.url' });
+  });
+
+  it('follows a redirect', async () => {
+    const seed = await seedTenant(h.prisma);
+    const url = `${base}/to?${encodeURIComponent('/fw.bin')}`;
+    const created = (await h.ok(seed, 'OPERATOR', FROM_URL, { i: fromUrl({ url }) })).createFirmwareFromUrl;
+    expect(created).toMatchObject({ size: image.length, sourceUrl: url });
+  });
+
+  describe('with private networks refused (the default)', () => {
+    const PRIVATE = 'resolves to a private address; set OTA_FETCH_ALLOW_PRIVATE_NETWORKS=true to allow firmware from your own network';
+    let guarded: ReturnType<typeof h.withOptions>;
+    beforeAll(() => {
+      guarded = h.withOptions({ maxUploadBytes: MAX, fetchTimeoutMs: 2_000 });
+    });
+    beforeEach(() => {
+      received.length = 0;
+    });
+    const port = () => new URL(base).port;
+
+    it.each([
+      ['a loopback address', () => `${base}/fw.bin`, PRIVATE],
+      ['a numeric spelling of 127.0.0.1', () => `http://2130706433:${port()}/fw.bin`, PRIVATE],
+      ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data/', /: resolves to a link-local address/],
+      ['IPv6 loopback', () => `http://[::1]:${port()}/fw.bin`, PRIVATE],
+      ['IPv4-mapped IPv6 loopback', () => `http://[::ffff:127.0.0.1]:${port()}/fw.bin`, PRIVATE],
+      ['a name that resolves to 127.0.0.1', () => `http://localhost:${port()}/fw.bin`, PRIVATE],
+      ['a private network address', () => 'http://10.0.0.1/fw.bin', PRIVATE],
+    ])('refuses %s on input.url without contacting it', async (_what, url, message) => {
+      const seed = await seedTenant(h.prisma);
+      const error = await guarded.failure(seed, 'OPERATOR', FROM_URL, { i: fromUrl({ url: url() }) });
+      expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.url' });
+      expect(error.message).toMatch(message);
+      expect(received).toEqual([]);
+      expect(storedFiles(seed.tenant.id)).toEqual([]);
+    });
+
+    it('refuses a redirect to a loopback address without following it', async () => {
+      // A second server plays a public mirror: the guard takes the first address it checks
+      // (the mirror's) for public, and the mirror redirects to the loopback server.
+      const mirror = createServer((req, res) => {
+        received.push(`mirror ${req.url}`);
+        res.writeHead(302, { location: `${base}/fw.bin` });
+        res.end();
+      });
+      try {
+        await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+        const seed = await seedTenant(h.prisma);
+        const url = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/fw.bin`;
+        jest.mocked(netGuard.refusalOf).mockImplementationOnce(() => null);
+        const error = await guarded.failure(seed, 'OPERATOR', FROM_URL, { i: fromUrl({ url }) });
+        expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.url', message: `input.url: redirects to a URL that ${PRIVATE}` });
+        expect(received).toEqual(['mirror /fw.bin']);
+        expect(storedFiles(seed.tenant.id)).toEqual([]);
+      } finally {
+        mirror.closeAllConnections();
+        await new Promise((resolve) => mirror.close(resolve));
+      }
+    });
+
+    it('gives the same answer whether or not something listens there', async () => {
+      const seed = await seedTenant(h.prisma);
+      const open = await guarded.failure(seed, 'OPERATOR', FROM_URL, { i: fromUrl({ url: `${base}/fw.bin` }) });
+      const closed = await guarded.failure(seed, 'OPERATOR', FROM_URL, { i: fromUrl({ url: 'http://127.0.0.1:1/fw.bin' }) });
+      expect(closed).toEqual(open);
+    });
   });
 });
 
@@ -228,6 +308,33 @@ describe('firmware reads and deletes', () => {
     expect((await h.ok(seed, 'OPERATOR', 'mutation($id: ID!) { deleteFirmware(id: $id) }', { id: created.id })).deleteFirmware).toBe(created.id);
     expect(await h.artifacts.size(`${seed.tenant.id}/${created.id}`)).toBeNull();
     expect(await h.failure(seed, 'VIEWER', 'query($id: ID!) { firmware(id: $id) { id } }', { id: created.id })).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it.each(['currentFirmwareId', 'previousFirmwareId', 'targetFirmwareId'] as const)(
+    'refuses to delete a firmware a device’s %s names',
+    async (column) => {
+      const seed = await seedTenant(h.prisma);
+      const firmware = await seedFirmware(h.prisma, seed);
+      const row = await h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, [column]: firmware.id } });
+      const error = await h.failure(seed, 'OPERATOR', 'mutation($id: ID!) { deleteFirmware(id: $id) }', { id: firmware.id });
+      expect(error).toMatchObject({ code: 'CONFLICT', field: 'id', message: expect.stringContaining('1 device runs this firmware') });
+      expect(await h.prisma.firmware.count({ where: { id: firmware.id } })).toBe(1);
+      // Once the device moved on, the firmware can go.
+      await h.prisma.deviceFirmware.update({ where: { deviceId: row.deviceId }, data: { [column]: null } });
+      expect((await h.ok(seed, 'OPERATOR', 'mutation($id: ID!) { deleteFirmware(id: $id) }', { id: firmware.id })).deleteFirmware).toBe(firmware.id);
+    },
+  );
+
+  it('refuses to delete a firmware a rollout would roll devices back to', async () => {
+    const seed = await seedTenant(h.prisma);
+    const before = await seedFirmware(h.prisma, seed);
+    const after = await seedFirmware(h.prisma, seed);
+    const rollout = await seedRollout(h.prisma, seed, after.id, { state: 'SUCCEEDED' });
+    await seedRolloutDevices(h.prisma, seed, rollout.id, [[seed.device.id, 'UPDATED']]);
+    await h.prisma.rolloutDevice.updateMany({ where: { rolloutId: rollout.id }, data: { previousFirmwareId: before.id } });
+    const error = await h.failure(seed, 'OPERATOR', 'mutation($id: ID!) { deleteFirmware(id: $id) }', { id: before.id });
+    expect(error).toMatchObject({ code: 'CONFLICT', field: 'id', message: expect.stringContaining('1 rollout assignment would roll a device back to this firmware') });
+    expect(await h.prisma.firmware.count({ where: { id: before.id } })).toBe(1);
   });
 
   it('hides firmware from other tenants and forbids writes to a VIEWER', async () => {

@@ -12,7 +12,7 @@ import {
 import type { z } from 'zod';
 import { base64Size, chunksOf, decodeBase64, download, DownloadError } from '../../artifacts';
 import type { OtaContext } from '../../context';
-import { firmwareStore, inUse, versionTaken, type FirmwareSource } from '../../data/firmware';
+import { firmwareStore, inUse, neededByDevices, versionTaken, type FirmwareSource } from '../../data/firmware';
 import { targetStore } from '../../data/targets';
 import { firmwareFields, firmwareUrl } from '../inputs';
 import { actorOf } from '../types';
@@ -133,7 +133,11 @@ export async function uploadFirmware(_: unknown, args: { input: FirmwareInput & 
   return createFirmware(ctx, who, fields, { kind: 'UPLOAD', url: null, contentField: 'input.contentBase64', body: async () => chunksOf(bytes) });
 }
 
-/** OPERATOR. Downloads from an http(s) URL within fetchTimeoutMs. */
+/**
+ * OPERATOR. Downloads from an http(s) URL within fetchTimeoutMs, following at most 5
+ * redirects. Only public addresses are contacted unless allowPrivateNetworks (link-local
+ * never): any other is BAD_USER_INPUT on `input.url`, before a byte is sent to it.
+ */
 export async function createFirmwareFromUrl(_: unknown, args: { input: FirmwareInput & { url?: string | null } }, ctx: OtaContext) {
   const who = requireTenant(ctx.identity, 'OPERATOR', 'create firmware');
   const input = args.input ?? {};
@@ -145,17 +149,23 @@ export async function createFirmwareFromUrl(_: unknown, args: { input: FirmwareI
     kind: 'URL',
     url: url.toString(),
     contentField: 'input.url',
-    body: (maxBytes) => download(url, { timeoutMs, maxBytes }),
+    body: (maxBytes) => download(url, { timeoutMs, maxBytes, allowPrivateNetworks: ctx.deps.allowPrivateNetworks ?? false }),
   });
 }
 
-/** OPERATOR. CONFLICT while a rollout refers to the firmware; the artifact goes after the row. */
+/**
+ * OPERATOR. CONFLICT while a rollout refers to the firmware, and while a device runs it, ran
+ * it before its last update, is assigned it or would roll back to it (see
+ * firmwareStore.deviceReferences); the artifact goes after the row.
+ */
 export async function deleteFirmware(_: unknown, args: { id: string }, ctx: OtaContext) {
   requireTenant(ctx.identity, 'OPERATOR', 'delete firmware');
   const id = validId(args.id);
   const firmware = await ctx.loaders.firmware.load(id);
   if (!firmware) throw notFound('Firmware', 'id');
   if ((await ctx.loaders.rolloutCount.load(id)) > 0) throw inUse();
+  const needed = neededByDevices(await firmwareStore.deviceReferences(ctx.db, id));
+  if (needed) throw needed;
   if (!(await firmwareStore.remove(ctx.db, id))) throw notFound('Firmware', 'id');
   try {
     await ctx.deps.artifacts.remove(firmware.storageKey);
