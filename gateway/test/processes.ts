@@ -33,11 +33,11 @@ export function createProcessGroup() {
       child.stderr!.on('data', (d) => output.push(String(d)));
       children.push(child);
     },
-    /** Waits until every port answers /healthz (30 s each), with the services' output on failure. */
+    /** Waits until every port answers /healthz (60 s each: several processes may compile and start at once), with the services' output on failure. */
     async healthy(ports: number[]) {
       for (const port of ports) {
         const up = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true;
-        await eventually(up, { timeoutMs: 30_000, what: `port ${port} to answer /healthz` }).catch((error: Error) => {
+        await eventually(up, { timeoutMs: 60_000, what: `port ${port} to answer /healthz` }).catch((error: Error) => {
           throw new Error(`${error.message}; service output:\n${output.join('')}`);
         });
       }
