@@ -5,7 +5,7 @@ import { deviceProgress } from './events';
 import { assignStage } from './assign';
 import { installFailureGate, installSuccessGate, stageFinishedAt, timedOut, type StageDevice } from './gates';
 import { kpiGates } from './kpi-gates';
-import { tryLockRollout } from './locks';
+import { tryLockEvaluation } from './locks';
 import { cancelUnfinished, rollbackDevices } from './rollback';
 import { advanceStage, loadRollout, recordGates, specOf, transition, type RolloutRow } from './state';
 import { targetedDeviceIds } from './targets';
@@ -14,9 +14,10 @@ import { targetedDeviceIds } from './targets';
 export type PassOutcome = 'not-running' | 'locked' | 'evaluated';
 
 /**
- * One evaluation of a rollout: in a transaction holding the rollout's advisory lock (tried,
- * not waited for: another engine holding it is evaluating already), re-reads the rollout and
- * runs {@link runPass}; publishes what was decided after the commit.
+ * One evaluation of a rollout: in a transaction holding the rollout's advisory lock, re-reads
+ * the rollout and runs {@link runPass}; publishes what was decided after the commit. Skipped
+ * ('locked') when another evaluation, on any engine, has the rollout's turn: that one decides
+ * on everything committed so far (see tryLockEvaluation).
  */
 export async function evaluateRollout(ctx: EngineContext, rolloutId: string): Promise<PassOutcome> {
   // The only unscoped read: which tenant the rollout belongs to. Everything else is scoped.
@@ -24,7 +25,7 @@ export async function evaluateRollout(ctx: EngineContext, rolloutId: string): Pr
   if (!head || head.state !== 'RUNNING') return 'not-running';
   const effects = newEffects();
   const outcome = await forTenant(ctx.prisma, head.tenantId).$transaction(async (tx): Promise<PassOutcome> => {
-    if (!(await tryLockRollout(tx, rolloutId))) return 'locked';
+    if (!(await tryLockEvaluation(tx, rolloutId))) return 'locked';
     const rollout = await loadRollout(tx, rolloutId);
     if (!rollout || rollout.state !== 'RUNNING') return 'not-running';
     await runPass(tx, ctx, rollout, effects);
