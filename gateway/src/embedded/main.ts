@@ -74,6 +74,7 @@ function printBanner(platform: Awaited<ReturnType<typeof startPlatform>>, ms: nu
     '',
     `  Devices send  http://localhost:${platform.intake.httpPort}/api/v1/telemetry   (Bearer <device access token>)`,
     `                mqtt://localhost:${platform.intake.mqttPort}  topic v1/devices/me/telemetry   (username <device access token>)`,
+    `  Firmware      MQTT v1/devices/me/ota, or GET http://localhost:${platform.intake.httpPort}/api/v1/ota/pending   (README: the OTA protocol)`,
     '',
     `  Sign in as    ${platform.admin.email}`,
   ];

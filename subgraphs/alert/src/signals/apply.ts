@@ -189,12 +189,17 @@ export type SuppressedBy = 'maintenance' | 'update';
  * spec is read, and the update window asked, only when it can matter.
  */
 async function suppressionOf(tx: Tx, signal: AlertSignal, spec: () => Promise<unknown>, opts: Run): Promise<SuppressedBy | null> {
-  if (await suppressionStore.covers(tx, signal.deviceId, new Date(signal.at))) return 'maintenance';
-  if (opts.updating && specWatchesSilence(await spec()) && (await opts.updating(signal.deviceId))) return 'update';
+  return holdOf(tx, signal.deviceId, signal.at, spec, opts);
+}
+
+/** What holds a device's alert at `at` (epoch ms): see suppressionOf. */
+export async function holdOf(tx: Tx, deviceId: string, at: number, spec: () => Promise<unknown>, opts: ApplyOptions): Promise<SuppressedBy | null> {
+  if (await suppressionStore.covers(tx, deviceId, new Date(at))) return 'maintenance';
+  if (opts.updating && specWatchesSilence(await spec()) && (await opts.updating(deviceId))) return 'update';
   return null;
 }
 
-async function ruleSpec(tx: Tx, ruleId: string): Promise<unknown> {
+export async function ruleSpec(tx: Tx, ruleId: string): Promise<unknown> {
   const rule = await tx.alertRule.findUnique({ where: { id: ruleId }, select: { spec: true } });
   return rule?.spec;
 }
@@ -203,7 +208,7 @@ async function ruleSpec(tx: Tx, ruleId: string): Promise<unknown> {
 const notifies = (alert: AlertRow) => !alert.suppressed && !alert.flapping;
 
 /** Lets the ticket automation open (or link) a ticket for a raised alert, and records the link. */
-async function notifyRaised(tx: Tx, alert: AlertRow, opts: Run): Promise<AlertRow> {
+export async function notifyRaised(tx: Tx, alert: AlertRow, opts: ApplyOptions & { afterCommit: AfterCommit }): Promise<AlertRow> {
   if (!opts.tickets || !notifies(alert) || !isActive(alert.status)) return alert;
   const ticketId = await opts.tickets.onAlertRaised(tx as TenantDb, snapshotOf(alert), opts.afterCommit);
   if (!ticketId || ticketId === alert.ticketId) return alert;

@@ -16,6 +16,7 @@ import type { TicketAutomation } from '../tickets/hooks';
 import { applySignal } from './apply';
 import { DEFAULT_FLAP_POLICY, type FlapPolicy } from './flapping';
 import { createSignalMetrics } from './metrics';
+import { surfaceEndedHolds } from './held';
 import { loggedUpdateWindow } from './update-window';
 
 /** Options of {@link createSignalConsumer}. */
@@ -39,6 +40,8 @@ export interface SignalConsumerOptions {
   flap?: FlapPolicy;
   /** Registry for the consumer's counters; none by default. */
   metrics?: Registry;
+  /** How often held alerts are re-checked, so one whose hold ended is announced (see held.ts); default 30,000 ms. */
+  holdCheckMs?: number;
 }
 
 export interface SignalConsumer {
@@ -62,7 +65,8 @@ const stringField = (value: unknown, field: string): string | undefined => {
  * goes on; a database failure rejects the batch, which the bus
  * redelivers (already applied signals are then ignored as stale). Alert events are published
  * after each signal's transaction commits; a failed publish is logged and counted, not
- * retried (the alert itself is committed and correct).
+ * retried (the alert itself is committed and correct). Every `holdCheckMs` it also announces
+ * held alerts whose maintenance or update window has ended (surfaceEndedHolds).
  */
 export function createSignalConsumer(opts: SignalConsumerOptions): SignalConsumer {
   const { prisma, bus, groupId = 'alerts', fromBeginning = true } = opts;
@@ -73,6 +77,19 @@ export function createSignalConsumer(opts: SignalConsumerOptions): SignalConsume
   const dlqTopic = deadLetterName(alertSignalsTopic);
   let subscription: BusSubscription | undefined;
   let starting: Promise<void> | undefined;
+  let holdTimer: NodeJS.Timeout | undefined;
+  let holdCheck: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const checkHolds = () => {
+    if (stopped) return;
+    holdTimer = setTimeout(() => {
+      holdCheck = surfaceEndedHolds(prisma, { flap, tickets: opts.tickets, updating })
+        .then(publish)
+        .catch((error: unknown) => log.error({ err: error }, 'could not re-check held alerts'))
+        .finally(checkHolds);
+    }, opts.holdCheckMs ?? 30_000);
+    holdTimer.unref();
+  };
 
   const publish = async (events: AlertEvent[]) => {
     if (events.length === 0) return;
@@ -120,11 +137,15 @@ export function createSignalConsumer(opts: SignalConsumerOptions): SignalConsume
       starting = (async () => {
         subscription = await bus.subscribe({ topic: alertSignalsTopic.name, groupId, fromBeginning, handleBatch });
         log.info({ topic: alertSignalsTopic.name }, 'alert signal consumer subscribed');
+        checkHolds();
       })();
       await starting;
     },
     async stop() {
+      stopped = true;
+      clearTimeout(holdTimer);
       await starting?.catch(() => undefined);
+      await holdCheck;
       await subscription?.stop();
     },
   };

@@ -11,6 +11,7 @@ import type { TicketAutomation } from '../tickets/hooks';
 import { applySignal, type SignalOutcome } from './apply';
 import { createSignalConsumer } from './consumer';
 import { DEFAULT_FLAP_POLICY } from './flapping';
+import { surfaceEndedHolds } from './held';
 import { cacheUpdateWindow, specWatchesSilence, watchesSilence } from './update-window';
 
 // Silence (NO_DATA) alerts of a device installing an OTA update are held like alerts under
@@ -151,6 +152,28 @@ describe('applySignal during an OTA update window', () => {
   });
 });
 
+describe('surfaceEndedHolds', () => {
+  const updating = () => cacheUpdateWindow(cache, (error) => { throw error; });
+
+  it('announces a silence alert once its device\'s update window has ended and it is still silent, once', async () => {
+    const f = await fixture();
+    const { raised, tickets } = recordingTickets();
+    const opts = { flap: DEFAULT_FLAP_POLICY, tickets, updating: updating() };
+    await openWindow(f.device.id);
+    expect(types(await applySignal(prisma, f.signalsOf(f.silentRule.id, f.device.id)('firing'), opts))).toEqual([]);
+    const alert = await f.alertOf(f.silentRule.id, f.device.id);
+    const mine = async () => (await surfaceEndedHolds(prisma, opts)).filter((e) => e.tenantId === f.tenant.id);
+    // Still updating: still held.
+    expect(await mine()).toEqual([]);
+    // The device never came back (no new firing, no clear): its alert must not stay hidden.
+    await closeWindow(f.device.id);
+    expect((await mine()).map((e) => [e.alertId, e.type])).toEqual([[alert.id, 'raised']]);
+    expect(await f.alertOf(f.silentRule.id, f.device.id)).toMatchObject({ id: alert.id, suppressed: false, lastSignalAt: alert.lastSignalAt });
+    expect(raised).toEqual([alert.id]);
+    expect(await mine()).toEqual([]);
+  });
+});
+
 describe('createSignalConsumer with a cache', () => {
   let bus: EventBus;
   const events: AlertEvent[] = [];
@@ -178,6 +201,23 @@ describe('createSignalConsumer with a cache', () => {
       const mine = events.filter((e) => e.tenantId === f.tenant.id).map((e) => [e.ruleId, e.deviceId, e.type]).sort();
       expect(mine).toEqual([[f.silentRule.id, idleDevice, 'raised'], [f.hotRule.id, updatingDevice, 'raised']].sort());
       expect(await f.alertOf(f.silentRule.id, updatingDevice)).toMatchObject({ suppressed: true });
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('announces a held alert on its own once the update window is gone', async () => {
+    const consumer = createSignalConsumer({ prisma, bus, cache, logger: createLogger({ name: 't', level: 'silent', format: 'json' }), holdCheckMs: 100 });
+    const f = await fixture();
+    await openWindow(f.device.id);
+    await consumer.start();
+    try {
+      const held = f.signalsOf(f.silentRule.id, f.device.id)('firing');
+      await bus.publish(alertSignalsTopic.name, [{ key: held.deviceId, value: held }]);
+      await eventually(async () => (await prisma.alert.count({ where: { ruleId: f.silentRule.id, deviceId: f.device.id, suppressed: true } })) === 1);
+      expect(events.filter((e) => e.tenantId === f.tenant.id)).toEqual([]);
+      await closeWindow(f.device.id);
+      await eventually(() => events.some((e) => e.tenantId === f.tenant.id && e.type === 'raised' && e.deviceId === f.device.id));
     } finally {
       await consumer.stop();
     }

@@ -31,11 +31,17 @@ export async function applyReport(ctx: EngineContext, report: OtaStatusReport): 
     await lockDevice(tx, report.deviceId);
     // The intake vouches for the tenant; a device deleted since (or a forged pair) is ignored.
     if (!(await tx.device.findUnique({ where: { id: report.deviceId }, select: { id: true } }))) return { applied: false, reason: 'unknown-device' };
-    let firmware = await tx.deviceFirmware.findUnique({ where: { deviceId: report.deviceId } });
-    if (firmware?.rolloutId) {
-      await lockRollout(tx, firmware.rolloutId);
-      // Re-read: the rollout may have moved the assignment while this waited for its lock.
-      firmware = await tx.deviceFirmware.findUnique({ where: { deviceId: report.deviceId } });
+    const read = () => tx.deviceFirmware.findUnique({ where: { deviceId: report.deviceId } });
+    let firmware = await read();
+    // Hold the lock of the rollout the assignment belongs to. Re-read after each wait: while
+    // this waited, that rollout may have moved the assignment, or another rollout may have
+    // taken the device (assignments hold rollout locks, not device locks); then lock that
+    // one too, so the report is never applied under the wrong rollout's lock.
+    let locked: string | null = null;
+    while (firmware?.rolloutId && firmware.rolloutId !== locked) {
+      locked = firmware.rolloutId;
+      await lockRollout(tx, locked);
+      firmware = await read();
     }
     if (firmware && (await answersAssignment(tx, firmware, report))) {
       if (!isOtaProgress(firmware.status, report.status)) return { applied: false, reason: 'stale' };
