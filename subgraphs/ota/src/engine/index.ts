@@ -38,8 +38,14 @@ export function createRolloutEngine(deps: RolloutEngineDeps & RolloutEngineOptio
     metrics: createEngineMetrics(deps.metrics),
     now: deps.now ?? Date.now,
   };
+  // Another evaluation holding the rollout's turn may have read the rollout, or the clock,
+  // before what this request is about (a gate's observation window ending, say): so come
+  // back once it is done instead of dropping the request until the next tick.
   const evaluate = async (rolloutId: string) => {
-    await evaluateRollout(ctx, rolloutId);
+    for (let attempt = 1; attempt <= 50; attempt++) {
+      if ((await evaluateRollout(ctx, rolloutId)) !== 'locked') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   };
   const queue = createEvaluationQueue(evaluate, (error, rolloutId) => ctx.logger.error({ err: error, rolloutId }, 'rollout evaluation failed'));
   const actions = createRolloutActions(ctx, (id) => queue.request(id));
