@@ -185,6 +185,12 @@ eachMode('OTA rollouts with simulated devices', (mode) => {
       what: 'every device back on 1.0.0',
     });
     await eventually(async () => (await rollout(t.VIEWER, id)).progress.rolledBack === 5, { timeoutMs: 15_000, what: 'five devices ROLLED_BACK' });
+    // Analytics: the alerts count against the firmware the devices ran when they were raised.
+    const window = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    await eventually(async () => {
+      const rates = (await ok(p.url, 'query($id: ID!, $from: DateTime!, $to: DateTime!) { tenant(id: $id) { firmwareAlertRates(from: $from, to: $to) { firmwareVersion alertsRaised } } }', { id: t.tenant.id, ...window }, t.VIEWER)).tenant.firmwareAlertRates as Array<{ firmwareVersion: string | null; alertsRaised: number }>;
+      return rates.find((r) => r.firmwareVersion === '2.0.0-bad')?.alertsRaised === 5;
+    }, { timeoutMs: 20_000, what: 'the five alerts counted against 2.0.0-bad' });
   }, 180_000);
 
   it('waits for approval between stages, and records who approved', async () => {

@@ -93,18 +93,20 @@ async function applyToAssignment(tx: Tx, ctx: EngineContext, firmware: DeviceFir
   if (report.status === 'FAILED' && !rollingBack && (await retry(tx, ctx, rollout, device, report, effects))) return rollout.id;
   const final = updated || report.status === 'FAILED';
   const status = rollingBack ? (updated ? 'ROLLED_BACK' : report.status === 'FAILED' ? 'FAILED' : 'ROLLING_BACK') : report.status;
+  // When the device says it got there (never later than now). KPI gates count its alerts from
+  // its finish, and the rollout history attributes alerts to the firmware it ran: both compare
+  // with alert times, which are the device's telemetry times, and may be earlier than when
+  // this report got through the bus.
+  const reportedAt = Math.min(report.at, now);
   await tx.rolloutDevice.update({
     where: key,
     data: {
       status,
       reason: report.status === 'FAILED' ? (rollingBack ? `rollback failed: ${report.reason ?? 'no reason given'}` : (report.reason ?? null)) : device.reason,
-      // When the device says it finished (never later than now): KPI gates count its alerts
-      // from here, and they are stamped with the device's telemetry time, which may be
-      // earlier than when this report got through the bus.
-      ...(final ? { finishedAt: new Date(Math.min(report.at, now)) } : {}),
+      ...(final ? { finishedAt: new Date(reportedAt) } : {}),
     },
   });
-  effects.events.push(deviceProgress(rollout, { deviceId: device.deviceId, commandId: device.commandId, status: rollingBack ? status : report.status }, target, now));
+  effects.events.push(deviceProgress(rollout, { deviceId: device.deviceId, commandId: device.commandId, status: rollingBack ? status : report.status }, target, reportedAt));
   return rollout.id;
 }
 
