@@ -89,6 +89,10 @@ export function createGateway(opts: GatewayOptions) {
     formatError: createErrorFormatter((error) => opts.logger.error({ err: error }, 'unexpected error')),
     plugins: [metricsPlugin(opts.metrics), limitsPlugin(opts.limits), errorFieldsPlugin()],
     includeStacktraceInErrorResponses: false,
+    // The process's own shutdown (closeOnSignals / runService) stops the server in order;
+    // Apollo's handler would re-raise the signal, which that shutdown reads as a second
+    // Ctrl+C and answers by exiting at once with status 1.
+    stopOnTerminationSignals: false,
   });
 
   // A credential that fails here fails the whole request: answer 401, as HTTP clients expect.

@@ -21,6 +21,8 @@ describeWith('postgres', 'redis')('multi-process mode', () => {
       JWT_SECRET: randomSecret(),
       UMP_INTERNAL_SECRET: randomSecret(),
       HOST: '127.0.0.1',
+      // As the Docker image runs them: Apollo Server behaves differently outside tests.
+      NODE_ENV: 'production',
     };
     start('subgraphs/tenant/src/main.ts', { ...shared, PORT: String(ports.tenant), UMP_ADMIN_EMAIL: 'ops@ump.test', UMP_ADMIN_PASSWORD: 'multi process password' });
     start('subgraphs/device/src/main.ts', { ...shared, PORT: String(ports.device) });

@@ -35,6 +35,10 @@ export function createSubgraphServer<C extends SubgraphContext>(opts: {
     // Inline traces feed Apollo's hosted studio, which UMP does not use.
     plugins: [metricsPlugin(opts.metrics), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,
+    // The process's own shutdown (closeOnSignals / runService) stops the server in order;
+    // Apollo's handler would re-raise the signal, which that shutdown reads as a second
+    // Ctrl+C and answers by exiting at once with status 1.
+    stopOnTerminationSignals: false,
   });
 }
 
