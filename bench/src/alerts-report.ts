@@ -20,6 +20,10 @@ export interface AlertsBenchResult {
   errors: string[];
   /** Telemetry sent → event on a subscriber's socket, one value per subscriber and event. */
   latency: LatencyHistogram;
+  /** Per event, its earliest arrival on any subscriber: the pipeline without the fan-out. */
+  firstArrival: LatencyHistogram;
+  /** Per event, last arrival minus first: how long the fan-out to every socket took. */
+  spread: LatencyHistogram;
   background: Extract<BackgroundMessage, { kind: 'done' }>;
   /** Event-loop delay of the bench process (which holds the subscriber sockets) while measuring. */
   subscriberLoopDelayMs: { p50: number; p99: number; max: number };
@@ -51,6 +55,8 @@ export function renderAlertsReport(r: AlertsBenchResult, argv: string[]): string
     ['sockets closed by the server', r.closedEarly.length ? r.closedEarly.slice(0, 3).map((c) => `${c.code} ${c.reason}`).join('; ') : 'none'],
     ['GraphQL errors on subscribers', r.errors.length ? r.errors.join('; ') : 'none'],
     ['threshold → subscriber latency p50 / p95 / p99 / max', `**${formatMs(l.p50)} / ${formatMs(l.p95)} / ${formatMs(l.p99)}** / ${formatMs(l.max)} (${int(l.count)} deliveries)`],
+    ['first subscriber per event p50 / p95 (the pipeline alone)', `${formatMs(r.firstArrival.summary().p50)} / ${formatMs(r.firstArrival.summary().p95)}`],
+    ['first → last subscriber per event p50 / p95 (the fan-out)', `${formatMs(r.spread.summary().p50)} / ${formatMs(r.spread.summary().p95)}`],
     ['background telemetry accepted', `${int(bg.acknowledged)} of ${int(bg.sent)} (${formatFailures(bg.failures) || 'no failures'})`],
     ['background rate (whole run)', `${int(bgRate)} msg/s`],
     ['measured window', `${r.backgroundWindowSeconds.toFixed(1)} s`],
@@ -69,7 +75,8 @@ export function renderAlertsReport(r: AlertsBenchResult, argv: string[]): string
     '',
     `${r.startedAt.toISOString()} · ${r.target}`,
     '',
-    'Each probe device sends one reading above the rule threshold over HTTP (raise), then one below',
+    'Each probe device first reports a normal reading (before the clock starts). Then it sends one',
+    'reading above the rule threshold over HTTP (raise), then one below',
     'the clear threshold (clear). Latency runs from just before the POST to the moment each',
     "subscriber's socket delivers the event, whose selection spans the alert, device and",
     'analytics subgraphs (`alert { severity status rule { name } device { name labels latest { key value } } }`).',

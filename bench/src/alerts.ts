@@ -159,6 +159,9 @@ async function createRules(api: GraphQLClient): Promise<string> {
   return probe.createAlertRule.id;
 }
 
+/** Below the probe rule's clear threshold (40), as the probes' first reading. */
+const NORMAL = 25;
+
 async function createProbes(api: GraphQLClient, count: number) {
   const stamp = Date.now();
   const probes = [];
@@ -231,6 +234,8 @@ async function bench(options: AlertsBenchOptions, platform: StartedPlatform | un
   const api = createGraphQLClient(options.sim.apiUrl, fleet.operatorToken);
   const ruleId = await createRules(api);
   const probes = await createProbes(api, options.probes);
+  // A crossing starts from a normal reading, as in a fleet that has been reporting.
+  for (const probe of probes) await send(options.sim.intakeHttpUrl, probe.token, NORMAL);
   process.stdout.write(`Background sending; opening ${options.subscribers} subscribers…\n`);
   const subscribers = await openSubscribers({
     url: options.sim.apiUrl,
@@ -269,14 +274,26 @@ async function bench(options: AlertsBenchOptions, platform: StartedPlatform | un
   const processes = sampler ? [{ name: 'platform', summary: summarize(await sampler.stop(), measureFrom, measureTo) }] : [];
 
   const latency = new LatencyHistogram();
+  // Per event, its first and last arrival: the pipeline's latency and the fan-out's spread.
+  const extremes = new Map<string, { first: number; last: number }>();
   let received = 0;
   for (const log of subscribers.logs) {
     for (const arrival of log.arrivals) {
-      const sent = sentAt.get(`${arrival.deviceId}:${arrival.type}`);
+      const key = `${arrival.deviceId}:${arrival.type}`;
+      const sent = sentAt.get(key);
       if (sent === undefined) continue;
       received += 1;
       latency.record(arrival.at - sent);
+      const seen = extremes.get(key);
+      if (!seen) extremes.set(key, { first: arrival.at - sent, last: arrival.at - sent });
+      else (seen.first = Math.min(seen.first, arrival.at - sent)), (seen.last = Math.max(seen.last, arrival.at - sent));
     }
+  }
+  const firstArrival = new LatencyHistogram();
+  const spread = new LatencyHistogram();
+  for (const { first, last } of extremes.values()) {
+    firstArrival.record(first);
+    spread.record(last - first);
   }
   const result: AlertsBenchResult = {
     startedAt,
@@ -288,6 +305,8 @@ async function bench(options: AlertsBenchOptions, platform: StartedPlatform | un
     closedEarly: subscribers.logs.filter((l) => l.closed).map((l) => l.closed!),
     errors: subscribers.logs.flatMap((l) => l.errors).slice(0, 5),
     latency,
+    firstArrival,
+    spread,
     background: backgroundStats,
     subscriberLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     backgroundWindowSeconds: (measureTo - measureFrom) / 1000,

@@ -90,11 +90,23 @@ WHERE tenant_id = {tenantId:UUID} AND device_id = {deviceId:UUID}
 GROUP BY key ORDER BY key`;
 }
 
+/** The latest values of several devices (device ids are unique across tenants); seeds the latest cache. */
+export function latestOfDevicesSql(t: TelemetryTables): string {
+  return `/* telemetry.latest_of_devices */
+SELECT tenant_id, device_id, key, argMaxMerge(last_value) AS v,
+  toUnixTimestamp64Milli(max(last_ts)) AS ts_ms, max(retention_days) AS retention_days
+FROM ${t.latest}
+WHERE device_id IN {deviceIds:Array(UUID)}
+GROUP BY tenant_id, device_id, key`;
+}
+
 export const latestRow = z.object({
   key: z.string(),
   v: z.tuple([z.number().nullable(), z.string().nullable(), z.number().int().nullable()]),
   ts_ms: int64,
 });
+
+export const latestOfDevicesRow = latestRow.extend({ tenant_id: z.string(), device_id: z.string(), retention_days: z.number().int() });
 
 /**
  * The hour-aligned split of a stats range: whole hours come from telemetry_device_hours,

@@ -1,13 +1,16 @@
+import type { z } from 'zod';
+import type { Cache } from '../ports/cache';
 import type { AlertHistoryStore } from './alert-history';
 import { createClickHouseAlertHistory } from './alert-history-clickhouse';
 import { openClickHouse, insertJsonRows, selectRows, type ClickHouseConnectionOptions } from './clickhouse-client';
 import { assertUuid, insertSql, pointRows } from './clickhouse-insert';
 import { createClickHouseJournal } from './clickhouse-journal';
 import {
-  alignRange, latestRow, latestSql, seriesRow, seriesSource, seriesSql, statsRanges, statsRow, statsSql,
+  alignRange, latestOfDevicesRow, latestOfDevicesSql, latestRow, latestSql, seriesRow, seriesSource, seriesSql, statsRanges, statsRow, statsSql,
   type SeriesSource,
 } from './clickhouse-queries';
 import { schemaStatements, telemetryTables } from './clickhouse-schema';
+import { createLatestCache, deviceRef, type SeededLatest } from './latest-cache';
 import { createClickHouseOtaKpi } from './ota-kpi';
 import type { RolloutHistoryStore } from './rollout-history';
 import { createClickHouseRolloutHistory, rolloutHistoryStatements } from './rollout-history-clickhouse';
@@ -21,6 +24,11 @@ export interface ClickHouseStoreOptions extends ClickHouseConnectionOptions {
   database?: string;
   /** Retention of points that carry none; default 365 days. */
   defaultRetentionDays?: number;
+  /**
+   * Where `latest` is served from without a query (see latest-cache.ts); every process that
+   * inserts or reads latest values must be given the same cache. Without one, ClickHouse.
+   */
+  latestCache?: Cache;
 }
 
 /** The ClickHouse {@link TelemetryStore}, with its journal and a diagnostic read. */
@@ -57,6 +65,22 @@ export function createClickHouseStore(opts: ClickHouseStoreOptions = {}): ClickH
   }
   const { client, location } = openClickHouse(opts);
   const journal = createClickHouseJournal(client, tables);
+  const toLatest = (row: z.infer<typeof latestRow>): LatestValue[] => {
+    const [num, str, bool] = row.v;
+    const value = num ?? str ?? (bool === null ? null : bool === 1);
+    return value === null ? [] : [{ key: row.key, value, ts: new Date(row.ts_ms) }];
+  };
+  const latestCache = opts.latestCache
+    ? createLatestCache(opts.latestCache, async (devices) => {
+        const rows = await selectRows(client, latestOfDevicesSql(tables), { deviceIds: devices.map((d) => d.deviceId) }, latestOfDevicesRow);
+        const seeded = new Map<string, SeededLatest[]>();
+        for (const row of rows) {
+          const ref = deviceRef(row.tenant_id, row.device_id);
+          seeded.set(ref, [...(seeded.get(ref) ?? []), ...toLatest(row).map((v) => ({ ...v, retentionDays: row.retention_days }))]);
+        }
+        return seeded;
+      })
+    : undefined;
 
   const seriesFrom = async (source: SeriesSource, q: SeriesQuery) => {
     assertUuid('tenantId', q.tenantId);
@@ -82,6 +106,7 @@ export function createClickHouseStore(opts: ClickHouseStoreOptions = {}): ClickH
     async insert(points, { dedupToken } = {}) {
       const rows = pointRows(points, defaultRetentionDays);
       await insertJsonRows(client, insertSql('telemetry.insert', tables.points, dedupToken), rows);
+      await latestCache?.record(points, defaultRetentionDays);
     },
 
     series: (q) => seriesFrom(seriesSource(q.bucketSeconds), q),
@@ -89,11 +114,11 @@ export function createClickHouseStore(opts: ClickHouseStoreOptions = {}): ClickH
     async latest({ tenantId, deviceId }) {
       assertUuid('tenantId', tenantId);
       assertUuid('deviceId', deviceId);
+      // A cache that cannot answer is passed over: ClickHouse has every value too.
+      const cached = await latestCache?.read(tenantId, deviceId).catch(() => null);
+      if (cached) return cached;
       const rows = await selectRows(client, latestSql(tables), { tenantId, deviceId }, latestRow);
-      return rows.flatMap(({ key, v: [num, str, bool], ts_ms }): LatestValue[] => {
-        const value = num ?? str ?? (bool === null ? null : bool === 1);
-        return value === null ? [] : [{ key, value, ts: new Date(ts_ms) }];
-      });
+      return rows.flatMap(toLatest);
     },
 
     async stats({ tenantId, from, to }) {

@@ -77,7 +77,7 @@ export async function startPlatform(opts: PlatformOptions) {
     const admin = await ensurePlatformAdmin(database.prisma, { ...opts.admin, logger });
     const cache = createCache({ redisUrl: opts.redisUrl, keyPrefix: opts.cachePrefix ?? 'ump:' });
     closers.push(() => cache.close());
-    const store = createClickHouseStore({ ...opts.telemetryStore, dataDir: opts.dataDir });
+    const store = createClickHouseStore({ ...opts.telemetryStore, dataDir: opts.dataDir, latestCache: cache });
     closers.push(() => store.close());
     await store.migrate();
     const bus = createEventBus({

@@ -3,6 +3,7 @@
 // Run several in one consumer group to split the partitions.
 import {
   clickhouseOptions,
+  createCache,
   runService,
   createClickHouseStore,
   createEventBus,
@@ -23,13 +24,16 @@ const config = loadConfigOrExit(
   loggingEnv
     .extend(subgraphEnv.shape)
     .extend(telemetryEnv.shape)
-    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS.unwrap(), CLICKHOUSE_URL: z.string().url() }),
+    .extend({ KAFKA_BROKERS: telemetryEnv.shape.KAFKA_BROKERS.unwrap(), CLICKHOUSE_URL: z.string().url(), REDIS_URL: z.string().url() }),
 );
 const logger = createLogger({ name: 'writer', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
 runService(logger, 'telemetry writer', async (onClose) => {
   const metrics = createMetrics('writer');
-  const store = createClickHouseStore(clickhouseOptions(config));
+  // Latest values go to Redis as well, where the analytics subgraph reads them (latest-cache.ts).
+  const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
+  onClose(() => cache.close());
+  const store = createClickHouseStore({ ...clickhouseOptions(config), latestCache: cache });
   onClose(() => store.close());
   await store.migrate();
   const bus = createEventBus({

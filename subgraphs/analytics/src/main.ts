@@ -1,7 +1,8 @@
-// The analytics subgraph as its own process (multi-process mode): reads ClickHouse.
+// The analytics subgraph as its own process (multi-process mode): reads ClickHouse (latest values from Redis).
 import {
   authEnv,
   clickhouseOptions,
+  createCache,
   runService,
   createClickHouseStore,
   createLogger,
@@ -19,12 +20,15 @@ const config = loadConfigOrExit(
   loggingEnv
     .extend(subgraphEnv.shape)
     .extend(telemetryEnv.shape)
-    .extend({ CLICKHOUSE_URL: z.string().url(), UMP_INTERNAL_SECRET: authEnv.shape.UMP_INTERNAL_SECRET.unwrap() }),
+    .extend({ CLICKHOUSE_URL: z.string().url(), REDIS_URL: z.string().url(), UMP_INTERNAL_SECRET: authEnv.shape.UMP_INTERNAL_SECRET.unwrap() }),
 );
 const logger = createLogger({ name: 'analytics', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
 runService(logger, 'analytics subgraph', async (onClose) => {
-  const store = createClickHouseStore(clickhouseOptions(config));
+  // Latest values are read from Redis first, where the writer keeps them (latest-cache.ts).
+  const cache = createCache({ redisUrl: config.REDIS_URL, keyPrefix: 'ump:' });
+  onClose(() => cache.close());
+  const store = createClickHouseStore({ ...clickhouseOptions(config), latestCache: cache });
   onClose(() => store.close());
   await store.migrate();
   const metrics = createMetrics('analytics');
