@@ -35,7 +35,34 @@ export function openClickHouse(opts: ClickHouseConnectionOptions): { client: Cli
   // chdb types its connection against @clickhouse/client-common, whose settings type has
   // drifted from the copy inside @clickhouse/client 1.23; the runtime contract is the same.
   const connection = createChdbConnection({ path }) as unknown as NonNullable<ClickHouseClientConfigOptions['connection']>;
-  return { client: createClient({ connection, log }), location: `embedded ClickHouse (chDB) in ${path}` };
+  return { client: createClient({ connection: oneAtATime(connection, path), log }), location: `embedded ClickHouse (chDB) in ${path}` };
+}
+
+type Connection = NonNullable<ClickHouseClientConfigOptions['connection']>;
+const statements = new Set(['ping', 'query', 'exec', 'command', 'insert']);
+// The last statement queued per chDB directory, across every client of this process.
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * chDB runs one statement at a time, but each statement waiting for its turn holds one of
+ * the four threads of Node's libuv pool, which WebCrypto (the gateway's request
+ * signatures), fs and DNS need too: four statements in flight stalled a 0.5 ms signature for
+ * the length of a query. Queued here instead, in call order, they hold at most one thread.
+ */
+function oneAtATime(connection: Connection, path: string): Connection {
+  const run = (call: () => Promise<unknown>) => {
+    const turn = (queues.get(path) ?? Promise.resolve()).then(call, call);
+    queues.set(path, turn.catch(() => undefined));
+    return turn;
+  };
+  return new Proxy(connection, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      const bound = value.bind(target) as (...args: unknown[]) => Promise<unknown>;
+      return statements.has(String(name)) ? (...args: unknown[]) => run(() => bound(...args)) : bound;
+    },
+  });
 }
 
 /** 64-bit integers arrive quoted over HTTP (JSON has no int64) but as numbers from chDB. */
