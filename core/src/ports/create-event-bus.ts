@@ -22,6 +22,8 @@ export interface CreateEventBusOptions {
    * (about a thousand telemetry messages) instead.
    */
   maxBatchSize?: number;
+  /** In-process only: messages kept per partition once every group has consumed them (see MemoryBusOptions). */
+  retainConsumed?: number;
 }
 
 /**
@@ -32,8 +34,8 @@ export interface CreateEventBusOptions {
  * for invalid options.
  */
 export function createEventBus(opts: CreateEventBusOptions): EventBus {
-  const { kafkaBrokers, clientId, partitions, topicPrefix, onError, logger, maxBatchSize } = opts;
+  const { kafkaBrokers, clientId, partitions, topicPrefix, onError, logger, maxBatchSize, retainConsumed } = opts;
   const brokers = (kafkaBrokers ?? []).map((broker) => broker.trim()).filter((broker) => broker !== '');
   if (brokers.length > 0) return createKafkaBus({ brokers, clientId, partitions, topicPrefix, onError, logger });
-  return createMemoryBus({ partitions, onError, maxBatchSize });
+  return createMemoryBus({ partitions, onError, maxBatchSize, retainConsumed });
 }

@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from './event-bus';
+import type { OutgoingMessage, SubscribeOptions } from './event-bus';
 
 /**
  * Validates a whole publish before any of it is sent and returns each value as JSON text.
@@ -18,4 +18,14 @@ export function encodeMessages(topic: string, messages: readonly OutgoingMessage
     if (typeof json !== 'string') throw new TypeError(`message ${i}: value is not JSON-serializable`);
     return json;
   });
+}
+
+/** The subscribe arguments both adapters check; throws a TypeError or RangeError naming the bad one. */
+export function assertSubscribeOptions({ topic, groupId, handleBatch, linger }: SubscribeOptions): void {
+  if (typeof topic !== 'string' || topic === '') throw new TypeError('topic must be a non-empty string');
+  if (typeof groupId !== 'string' || groupId === '') throw new TypeError('groupId must be a non-empty string');
+  if (typeof handleBatch !== 'function') throw new TypeError('handleBatch must be a function');
+  if (linger && !(Number.isInteger(linger.minMessages) && linger.minMessages > 0 && Number.isFinite(linger.maxWaitMs) && linger.maxWaitMs >= 0)) {
+    throw new RangeError(`linger needs a positive integer minMessages and a maxWaitMs ≥ 0, got ${JSON.stringify(linger)}`);
+  }
 }

@@ -71,6 +71,25 @@ export function eventBusContract(name: string, makeBus: (options?: ContractBusOp
       expect(first!.timestamp).toBeGreaterThanOrEqual(before - 1_000);
     });
 
+    test('refuses a linger without a positive minMessages or with a negative maxWaitMs', async () => {
+      const handleBatch = async () => undefined;
+      await expect(bus.subscribe({ topic, groupId: group('l'), handleBatch, linger: { minMessages: 0, maxWaitMs: 10 } })).rejects.toThrow(RangeError);
+      await expect(bus.subscribe({ topic, groupId: group('l'), handleBatch, linger: { minMessages: 5, maxWaitMs: -1 } })).rejects.toThrow(RangeError);
+    });
+
+    test('still delivers every message, in order, to a lingering consumer', async () => {
+      const received: unknown[] = [];
+      subscriptions.push(
+        await bus.subscribe({
+          topic, groupId: group('linger'), fromBeginning: true, linger: { minMessages: 1_000, maxWaitMs: 200 },
+          handleBatch: async (batch) => void received.push(...batch.messages.map((m) => m.value)),
+        }),
+      );
+      await publishValues('k', [1, 2, 3]);
+      await eventually(() => received.length === 3, within);
+      expect(received).toEqual([1, 2, 3]);
+    });
+
     test('rejects a value that is not JSON', async () => {
       await expect(bus.publish(topic, [{ key: 'k', value: undefined }])).rejects.toThrow(TypeError);
     });

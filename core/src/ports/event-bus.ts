@@ -49,6 +49,12 @@ export interface SubscribeOptions {
    */
   fromBeginning?: boolean;
   /**
+   * For handlers that pay a fixed cost per batch (the telemetry writer: one ClickHouse insert
+   * each): wait until `minMessages` are there or `maxWaitMs` has passed since the oldest was
+   * published, instead of handing over whatever has arrived. Default: no waiting.
+   */
+  linger?: { minMessages: number; maxWaitMs: number };
+  /**
    * Processes one batch. Its offsets are committed only after the promise resolves; if it
    * rejects, the error is reported and the same batch is redelivered after a back-off, for
    * ever, blocking that partition. Handlers should therefore dead-letter messages they can

@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, type Admin } from 'kafkajs';
-import { encodeMessages } from './event-bus-support';
+import { assertSubscribeOptions, encodeMessages } from './event-bus-support';
 import type { BusSubscription, EventBus, OutgoingMessage } from './event-bus';
 import { createKafkaSubscription } from './kafka-consumer';
 import { resolveKafkaBusOptions, type KafkaBusOptions } from './kafka-options';
@@ -167,10 +167,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
     async subscribe(subscribeOptions) {
       open();
-      const { topic, groupId, handleBatch } = subscribeOptions;
-      if (typeof topic !== 'string' || topic === '') throw new TypeError('topic must be a non-empty string');
-      if (typeof groupId !== 'string' || groupId === '') throw new TypeError('groupId must be a non-empty string');
-      if (typeof handleBatch !== 'function') throw new TypeError('handleBatch must be a function');
+      assertSubscribeOptions(subscribeOptions);
+      const { topic, groupId } = subscribeOptions;
       // The topic must exist, with our partition count, before the consumer subscribes:
       // kafkajs refuses a topic the broker does not host (we disable auto-creation, which
       // would use the broker's partition count).

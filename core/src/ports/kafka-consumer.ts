@@ -17,6 +17,8 @@ export interface KafkaSubscriptionSettings {
   logger?: KafkaBusLogger;
 }
 
+const LINGER_BYTES_PER_MESSAGE = 100;
+
 /**
  * One kafkajs consumer behind the port's subscription. `ready` resolves once the consumer
  * has joined its group and received its partitions (and, without `fromBeginning`, once a
@@ -27,13 +29,16 @@ export interface KafkaSubscriptionSettings {
  */
 export function createKafkaSubscription(settings: KafkaSubscriptionSettings): { subscription: BusSubscription; ready: Promise<void> } {
   const { kafka, options, kafkaTopic, kafkaGroupId, tuning, onError, logger } = settings;
-  const { topic, groupId, fromBeginning = false, handleBatch } = options;
+  const { topic, groupId, fromBeginning = false, handleBatch, linger } = options;
   const consumer = kafka.consumer({
     groupId: kafkaGroupId,
     sessionTimeout: tuning.sessionTimeoutMs,
     heartbeatInterval: tuning.heartbeatIntervalMs,
     rebalanceTimeout: tuning.rebalanceTimeoutMs,
-    maxWaitTimeInMs: tuning.maxWaitTimeMs,
+    // Kafka waits for bytes, not messages: a linger asks for at least LINGER_BYTES_PER_MESSAGE
+    // per message (a small telemetry record), so bigger messages only end the wait sooner.
+    ...(linger ? { minBytes: linger.minMessages * LINGER_BYTES_PER_MESSAGE } : {}),
+    maxWaitTimeInMs: linger ? Math.max(linger.maxWaitMs, 1) : tuning.maxWaitTimeMs,
     // The bus creates topics with the configured partitions; never let a fetch create one.
     allowAutoTopicCreation: false,
     // kafkajs leaves a consumer dead after a non-retriable crash; a service would silently

@@ -92,4 +92,85 @@ describe('memory bus', () => {
     expect(() => createMemoryBus({ partitions: 0 })).toThrow(RangeError);
     expect(() => createMemoryBus({ maxBatchSize: 1.5 })).toThrow(RangeError);
   });
+
+  describe('linger', () => {
+    const subscribe = async (bus: ReturnType<typeof createMemoryBus>, linger: { minMessages: number; maxWaitMs: number }) => {
+      const batches: Array<{ size: number; at: number }> = [];
+      await bus.subscribe({ topic: 't.v1', groupId: 'g', linger, handleBatch: async (batch) => void batches.push({ size: batch.messages.length, at: Date.now() }) });
+      return batches;
+    };
+
+    it('holds a short batch until the oldest message has waited maxWaitMs', async () => {
+      const bus = createMemoryBus({ partitions: 1 });
+      const batches = await subscribe(bus, { minMessages: 100, maxWaitMs: 300 });
+      const sentAt = Date.now();
+      await bus.publish('t.v1', [{ key: 'k', value: 1 }]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await bus.publish('t.v1', [{ key: 'k', value: 2 }]);
+      await eventually(() => batches.length > 0);
+      expect(batches[0]!.size).toBe(2);
+      expect(batches[0]!.at - sentAt).toBeGreaterThanOrEqual(290);
+      await bus.close();
+    });
+
+    it('hands a batch over as soon as minMessages are there, or the most a batch holds', async () => {
+      const bus = createMemoryBus({ partitions: 1, maxBatchSize: 50 });
+      const batches = await subscribe(bus, { minMessages: 3, maxWaitMs: 60_000 });
+      await bus.publish('t.v1', [1, 2].map((value) => ({ key: 'k', value })));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(batches).toEqual([]);
+      await bus.publish('t.v1', [{ key: 'k', value: 3 }]);
+      await eventually(() => batches.length === 1);
+      const big = createMemoryBus({ partitions: 1, maxBatchSize: 5 });
+      const full = await subscribe(big, { minMessages: 1_000, maxWaitMs: 60_000 });
+      await big.publish('t.v1', Array.from({ length: 5 }, (_, value) => ({ key: 'k', value })));
+      await eventually(() => full.length === 1);
+      expect(full[0]!.size).toBe(5);
+      await Promise.all([bus.close(), big.close()]);
+    });
+  });
+
+  it('forgets consumed messages beyond retainConsumed, keeping offsets and late groups consistent', async () => {
+    const bus = createMemoryBus({ partitions: 1, retainConsumed: 3 });
+    const seen: string[] = [];
+    await bus.subscribe({ topic: 't.v1', groupId: 'a', fromBeginning: true, handleBatch: async (b) => void seen.push(...b.messages.map((m) => m.offset)) });
+    for (let i = 0; i < 10; i++) await bus.publish('t.v1', [{ key: 'k', value: i }]);
+    await eventually(() => seen.length === 10);
+    expect(seen).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // A group created now replays only what was kept: the last three, at their own offsets.
+    const late: Array<{ offset: string; value: unknown }> = [];
+    await bus.subscribe({ topic: 't.v1', groupId: 'b', fromBeginning: true, handleBatch: async (b) => void late.push(...b.messages.map(({ offset, value }) => ({ offset, value }))) });
+    await eventually(() => late.length === 3);
+    expect(late).toEqual([{ offset: '7', value: 7 }, { offset: '8', value: 8 }, { offset: '9', value: 9 }]);
+    await bus.publish('t.v1', [{ key: 'k', value: 10 }]);
+    await eventually(() => seen.length === 11 && late.length === 4);
+    expect([seen[10], late[3]!.offset]).toEqual(['10', '10']);
+    await bus.close();
+  });
+
+  it('keeps messages another group has not consumed yet, for its redelivery', async () => {
+    const bus = createMemoryBus({ partitions: 1, retainConsumed: 0, retryBackoffMs: 50, onError: () => undefined });
+    const fast: unknown[] = [];
+    const slow: unknown[] = [];
+    let attempts = 0;
+    await bus.subscribe({ topic: 't.v1', groupId: 'fast', handleBatch: async (b) => void fast.push(...b.messages.map((m) => m.value)) });
+    await bus.subscribe({
+      topic: 't.v1',
+      groupId: 'slow',
+      handleBatch: async (b) => {
+        if (++attempts === 1) throw new Error('not yet'); // redelivered from the log after the fast group committed
+        slow.push(...b.messages.map((m) => m.value));
+      },
+    });
+    await bus.publish('t.v1', [1, 2, 3].map((value) => ({ key: 'k', value })));
+    await eventually(() => slow.length === 3);
+    expect({ fast, slow }).toEqual({ fast: [1, 2, 3], slow: [1, 2, 3] });
+    await bus.close();
+  });
+
+  it('refuses a retainConsumed that is not a non-negative integer', () => {
+    expect(() => createMemoryBus({ retainConsumed: -1 })).toThrow(RangeError);
+    expect(() => createMemoryBus({ retainConsumed: 1.5 })).toThrow(RangeError);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { encodeMessages } from './event-bus-support';
+import { assertSubscribeOptions, encodeMessages } from './event-bus-support';
 import type { Batch, BusErrorReporter, BusSubscription, EventBus, OutgoingMessage, SubscribeOptions } from './event-bus';
 
 /** Options of {@link createMemoryBus}. */
@@ -15,6 +15,12 @@ export interface MemoryBusOptions {
   onError?: BusErrorReporter;
   /** Clock for message timestamps; default Date.now. */
   now?: () => number;
+  /**
+   * Messages each partition keeps once every group has consumed them; default all of them,
+   * so a group created later with `fromBeginning` replays everything (tests rely on that).
+   * A long-running process sets a limit: the log would otherwise grow without end.
+   */
+  retainConsumed?: number;
 }
 
 interface StoredMessage {
@@ -27,6 +33,7 @@ interface StoredMessage {
 
 interface Member {
   handleBatch: SubscribeOptions['handleBatch'];
+  linger: SubscribeOptions['linger'];
   inFlight: Set<Promise<void>>;
 }
 
@@ -38,6 +45,8 @@ interface Cursor {
   retryEnd: number | undefined;
   attempts: number;
   timer: NodeJS.Timeout | undefined;
+  /** Set while a short batch waits for more messages (SubscribeOptions.linger). */
+  lingering: NodeJS.Timeout | undefined;
 }
 
 interface Group {
@@ -47,9 +56,15 @@ interface Group {
   scheduled: boolean;
 }
 
+/** One partition's retained messages; `base` is the offset of the first one. */
+interface PartitionLog {
+  base: number;
+  messages: StoredMessage[];
+}
+
 interface Topic {
   name: string;
-  log: StoredMessage[][];
+  log: PartitionLog[];
   groups: Map<string, Group>;
 }
 
@@ -62,15 +77,19 @@ function partitionOf(key: string, partitions: number): number {
 
 /**
  * In-process {@link EventBus}: for unit tests and single-instance development. Keeps the
- * whole log in memory for the bus's lifetime (no retention limit) so `fromBeginning`
- * replays everything. Partitions are assigned to a group's members round-robin in join
+ * whole log in memory for the bus's lifetime, so `fromBeginning` replays everything, unless
+ * `retainConsumed` limits what is kept of messages every group has consumed. Partitions are assigned to a group's members round-robin in join
  * order and reassigned when members join or leave; a partition moves only once its batch in
  * progress has finished. Retry timers are unref'd, so they never keep the process alive.
- * Throws a RangeError when `partitions` or `maxBatchSize` is not a positive integer.
+ * Throws a RangeError when `partitions` or `maxBatchSize` is not a positive integer, or
+ * `retainConsumed` not a non-negative integer.
  */
 export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
-  const { partitions = 3, maxBatchSize = 100, retryBackoffMs = 100, maxRetryBackoffMs = 5_000, now = Date.now } = options;
+  const { partitions = 3, maxBatchSize = 100, retryBackoffMs = 100, maxRetryBackoffMs = 5_000, now = Date.now, retainConsumed = Infinity } = options;
   const onError = options.onError ?? ((error, context) => console.error('[ump bus]', context, error));
+  if (retainConsumed !== Infinity && !(Number.isInteger(retainConsumed) && retainConsumed >= 0)) {
+    throw new RangeError(`retainConsumed must be a non-negative integer, got ${retainConsumed}`);
+  }
   for (const [name, value] of Object.entries({ partitions, maxBatchSize })) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
@@ -85,7 +104,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   const topicNamed = (name: string): Topic => {
     let topic = topics.get(name);
     if (!topic) {
-      topic = { name, log: Array.from({ length: partitions }, () => []), groups: new Map() };
+      topic = { name, log: Array.from({ length: partitions }, () => ({ base: 0, messages: [] })), groups: new Map() };
       topics.set(name, topic);
     }
     return topic;
@@ -101,19 +120,43 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     });
   };
 
+  // Drops what every group has consumed, beyond `retainConsumed`, a chunk at a time.
+  const trim = (topic: Topic, partition: number) => {
+    const part = topic.log[partition]!;
+    if (retainConsumed === Infinity || topic.groups.size === 0) return;
+    const consumed = Math.min(...[...topic.groups.values()].map((group) => group.cursors[partition]!.committed));
+    const drop = consumed - retainConsumed - part.base;
+    if (drop < Math.max(1, Math.min(retainConsumed, 1_000))) return;
+    part.messages.splice(0, drop);
+    part.base += drop;
+  };
+
   const pump = (topic: Topic, group: Group) => {
     if (closed || group.members.length === 0) return;
-    topic.log.forEach((log, partition) => {
+    topic.log.forEach(({ base, messages: log }, partition) => {
       const cursor = group.cursors[partition]!;
       if (cursor.busy || cursor.timer) return;
       const start = cursor.committed;
-      const end = cursor.retryEnd ?? Math.min(log.length, start + maxBatchSize);
+      const end = cursor.retryEnd ?? Math.min(base + log.length, start + maxBatchSize);
       if (end <= start) return;
       const member = group.members[partition % group.members.length]!;
+      const { linger } = member;
+      if (linger && cursor.retryEnd === undefined && end - start < Math.min(linger.minMessages, maxBatchSize)) {
+        const waitMs = log[start - base]!.timestamp + linger.maxWaitMs - now();
+        if (waitMs > 0) {
+          cursor.lingering ??= setTimeout(() => {
+            cursor.lingering = undefined;
+            schedule(topic, group);
+          }, waitMs).unref();
+          return;
+        }
+      }
+      clearTimeout(cursor.lingering);
+      cursor.lingering = undefined;
       const batch: Batch = {
         topic: topic.name,
         partition,
-        messages: log.slice(start, end).map((m, i) => ({
+        messages: log.slice(start - base, end - base).map((m, i) => ({
           key: m.key,
           value: JSON.parse(m.json) as unknown,
           headers: { ...m.headers },
@@ -126,6 +169,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         .then(
           () => {
             Object.assign(cursor, { committed: end, retryEnd: undefined, attempts: 0 });
+            trim(topic, partition);
           },
           (error: unknown) => {
             cursor.retryEnd = end;
@@ -159,27 +203,27 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       const topic = topicNamed(topicName);
       const timestamp = now();
       messages.forEach(({ key, headers }, i) => {
-        topic.log[partitionOf(key, partitions)]!.push({ key, json: encoded[i]!, headers: { ...headers }, timestamp });
+        topic.log[partitionOf(key, partitions)]!.messages.push({ key, json: encoded[i]!, headers: { ...headers }, timestamp });
       });
       for (const group of topic.groups.values()) schedule(topic, group);
     },
 
-    async subscribe({ topic: topicName, groupId, fromBeginning = false, handleBatch }) {
+    async subscribe({ topic: topicName, groupId, fromBeginning = false, handleBatch, linger }) {
       open();
-      if (typeof topicName !== 'string' || topicName === '') throw new TypeError('topic must be a non-empty string');
-      if (typeof groupId !== 'string' || groupId === '') throw new TypeError('groupId must be a non-empty string');
-      if (typeof handleBatch !== 'function') throw new TypeError('handleBatch must be a function');
+      assertSubscribeOptions({ topic: topicName, groupId, handleBatch, linger });
       const topic = topicNamed(topicName);
       let group = topic.groups.get(groupId);
       if (!group) {
         // A new group's starting point is fixed now and kept even if every member leaves,
         // like a committed offset, so restarts never skip or replay.
-        const cursors = topic.log.map((log) => ({ committed: fromBeginning ? 0 : log.length, busy: false, retryEnd: undefined, attempts: 0, timer: undefined }));
+        const cursors = topic.log.map(({ base, messages }) => ({
+          committed: fromBeginning ? base : base + messages.length, busy: false, retryEnd: undefined, attempts: 0, timer: undefined, lingering: undefined,
+        }));
         group = { id: groupId, members: [], cursors, scheduled: false };
         topic.groups.set(groupId, group);
       }
       const joined = group;
-      const member: Member = { handleBatch, inFlight: new Set() };
+      const member: Member = { handleBatch, linger, inFlight: new Set() };
       joined.members.push(member);
       schedule(topic, joined);
       let stopping: Promise<void> | undefined;
@@ -202,7 +246,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       closing ??= (async () => {
         closed = true;
         for (const topic of topics.values()) {
-          for (const group of topic.groups.values()) for (const cursor of group.cursors) clearTimeout(cursor.timer);
+          for (const group of topic.groups.values()) {
+            for (const cursor of group.cursors) (clearTimeout(cursor.timer), clearTimeout(cursor.lingering));
+          }
         }
         await Promise.all([...subscriptions].map((s) => s.stop()));
       })();

@@ -89,6 +89,9 @@ export async function startPlatform(opts: PlatformOptions) {
       // Batches the size Kafka would hand out: each writer insert has a fixed cost (the
       // journal and four materialized views), so a few big inserts beat many small ones.
       maxBatchSize: 2_000,
+      // Nothing joins later and replays from the beginning: keep a little for inspection,
+      // not every message since start (1,000 msg/s would hold gigabytes within a day).
+      retainConsumed: 10_000,
     });
     closers.push(() => bus.close());
     const metrics = createMetrics('ump');
