@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '@ump/core';
+import { createIdentitySigner, IDENTITY_HEADER, type Identity } from '@ump/core';
 
 /** The gateway's per-request context, as subgraph fetches see it. */
 export interface GatewayContext {
@@ -12,12 +12,11 @@ export interface GatewayContext {
  * so subgraphs trust the gateway's authentication and refuse anyone else.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    url: string,
-    private readonly internalSecret: string,
-    fetcher?: Fetcher,
-  ) {
+  private readonly sign: (identity: Identity) => Promise<string>;
+
+  constructor(url: string, internalSecret: string, fetcher?: Fetcher) {
     super({ url, ...(fetcher ? { fetcher } : {}) });
+    this.sign = createIdentitySigner(internalSecret);
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -25,6 +24,6 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const identity: Identity = 'context' in options && options.context?.identity
       ? options.context.identity
       : { kind: 'service', service: 'gateway' };
-    options.request.http?.headers.set(IDENTITY_HEADER, await signIdentity(this.internalSecret, identity));
+    options.request.http?.headers.set(IDENTITY_HEADER, await this.sign(identity));
   }
 }

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { GraphQLError } from 'graphql';
-import { IDENTITY_HEADER, issueUserToken, signIdentity, verifyIdentity, verifyUserToken } from './tokens';
+import { createIdentitySigner, createIdentityVerifier, IDENTITY_HEADER, issueUserToken, signIdentity, verifyIdentity, verifyUserToken } from './tokens';
 import type { Identity } from './identity';
 
 const SECRET = 'a-very-long-jwt-secret-of-at-least-32-chars';
@@ -206,4 +206,46 @@ describe('signed identity (gateway → subgraph)', () => {
       await unauthenticated(verifyIdentity(INTERNAL, header));
     });
   });
+
+  describe('cached signer and verifier', () => {
+    const start = new Date('2030-01-01T00:00:00Z');
+    const at = (ms: number) => jest.setSystemTime(start.getTime() + ms);
+    beforeEach(() =>
+      jest.useFakeTimers({
+        now: start,
+        doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'],
+      }),
+    );
+    afterEach(() => jest.useRealTimers());
+    const viewer: Identity = { kind: 'user', userId: user.id, tenantId: user.tenantId, role: 'VIEWER' };
+
+    it('reuses a signature for half its life, then signs anew', async () => {
+      const sign = createIdentitySigner(INTERNAL);
+      const first = await sign(viewer);
+      at(29_000);
+      expect(await sign(viewer)).toBe(first);
+      expect(await sign({ ...viewer, role: 'OPERATOR' })).not.toBe(first);
+      at(31_000);
+      const renewed = await sign(viewer);
+      expect(renewed).not.toBe(first);
+      expect(decodeJwt(renewed).exp).toBe(Math.floor(start.getTime() / 1000) + 31 + 60);
+    });
+
+    it('trusts a verified header until the expiry it was signed with, and nothing else', async () => {
+      const verify = createIdentityVerifier(INTERNAL);
+      const header = await signIdentity(INTERNAL, viewer);
+      const identity = await verify(header);
+      expect(identity).toEqual(viewer);
+      expect(Object.isFrozen(identity)).toBe(true);
+      at(59_000);
+      expect(await verify(header)).toBe(identity);
+      // Same payload, another signature: not the header that was verified.
+      await unauthenticated(verify(withPayload(await signIdentity(OTHER_SECRET, viewer), (p) => p)));
+      await unauthenticated(verify(withPayload(header, (p) => ({ ...p, identity: { ...viewer, role: 'OPERATOR' } }))));
+      await unauthenticated(verify(undefined));
+      at(61_000);
+      await unauthenticated(verify(header));
+    });
+  });
 });
+

@@ -4,7 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from '../auth';
+import { createIdentityVerifier, IDENTITY_HEADER, type Identity } from '../auth';
 import { createErrorFormatter } from '../errors';
 import type { Metrics } from '../metrics';
 import { metricsPlugin } from './metrics-plugin';
@@ -50,9 +50,10 @@ export function subgraphContext<C extends SubgraphContext>(
   internalSecret: string,
   build: (identity: Identity) => C,
 ): (headers: Record<string, string | string[] | undefined>) => Promise<C> {
+  const verifyIdentity = createIdentityVerifier(internalSecret);
   return async (headers) => {
     const header = headers[IDENTITY_HEADER];
-    const identity = await verifyIdentity(internalSecret, Array.isArray(header) ? header[0] : header);
+    const identity = await verifyIdentity(Array.isArray(header) ? header[0] : header);
     return build(identity);
   };
 }
