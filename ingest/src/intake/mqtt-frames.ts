@@ -11,7 +11,38 @@ export function limitMqttPackets(socket: Socket, maxPacketBytes: number, onTooLa
   const limiter = createPacketLimiter(maxPacketBytes, onTooLarge);
   // Errors on either side tear both down; aedes sees the readable side end.
   pipeline(socket, limiter, () => socket.destroy());
-  return Duplex.from({ readable: limiter, writable: socket });
+  const afterDrain = (written: boolean, callback: () => void) => (written ? callback() : socket.once('drain', () => callback()));
+  const conn = new Duplex({
+    read() {
+      limiter.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      afterDrain(socket.write(chunk), callback);
+    },
+    // mqtt-packet corks the stream and writes a packet in pieces (a PUBACK is three): they
+    // leave as one system call instead of three. At 10,000 PUBACKs a second those writes
+    // were a third of the intake's main thread.
+    writev(chunks, callback) {
+      socket.cork();
+      let written = true;
+      for (const { chunk } of chunks) written = socket.write(chunk as Buffer);
+      socket.uncork();
+      afterDrain(written, callback);
+    },
+    final(callback) {
+      socket.end(() => callback());
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  limiter.on('data', (chunk: Buffer) => {
+    if (!conn.push(chunk)) limiter.pause();
+  });
+  limiter.on('end', () => conn.push(null));
+  socket.on('close', () => conn.destroy());
+  return conn;
 }
 
 function createPacketLimiter(maxPacketBytes: number, onTooLarge: (size: number) => void): Transform {
