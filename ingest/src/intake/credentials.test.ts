@@ -41,6 +41,19 @@ describe('credential cache', () => {
     expect(world.counter.count).toBe(firstLookup);
   });
 
+  test('a live MQTT connection reads the credential cache at most once a second, not per message', async () => {
+    running = await startIntake(world);
+    const device = await world.addDevice();
+    const client = await mqtt.connectAsync(running.mqttUrl, { username: device.token, reconnectPeriod: 0 });
+    const reads = jest.spyOn(running.cache, 'getJson');
+    const startedAt = Date.now();
+    for (let i = 0; i < 30; i++) await client.publishAsync(TELEMETRY_TOPIC, JSON.stringify({ i }), { qos: 1 });
+    const seconds = Math.ceil((Date.now() - startedAt) / 1_000);
+    const credentialReads = reads.mock.calls.filter(([key]) => String(key).includes('credential')).length;
+    expect(credentialReads).toBeLessThanOrEqual(seconds);
+    await client.endAsync(true);
+  });
+
   test('concurrent first messages share one lookup', async () => {
     running = await startIntake(world);
     const device = await world.addDevice();
@@ -63,7 +76,7 @@ describe('credential cache', () => {
 });
 
 describe('revocation', () => {
-  test('rotateDeviceToken through the device subgraph refuses the old token at once, on HTTP and live MQTT connections', async () => {
+  test('rotateDeviceToken through the device subgraph refuses the old token at once on HTTP, within a second on live MQTT connections', async () => {
     running = await startIntake(world);
     const device = await world.addDevice();
     const client = await mqtt.connectAsync(running.mqttUrl, { username: device.token, reconnectPeriod: 0 });
@@ -75,9 +88,16 @@ describe('revocation', () => {
 
     expect((await postTelemetry(running.httpUrl, device.token, { a: 2 })).status).toBe(401);
     expect((await postTelemetry(running.httpUrl, fresh, { a: 2 })).status).toBe(202);
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    client.publish(TELEMETRY_TOPIC, '{"a": 3}', { qos: 1 });
-    await closed;
+    // A connection re-checks its token at most once a second: it is closed by a publish
+    // within about a second of the rotation.
+    let closedAt = 0;
+    client.once('close', () => (closedAt = Date.now()));
+    const rotatedAt = Date.now();
+    await eventually(() => {
+      if (!closedAt) client.publish(TELEMETRY_TOPIC, '{"a": 3}', { qos: 1 });
+      return closedAt > 0;
+    }, { timeoutMs: 5_000, intervalMs: 100, what: 'the MQTT connection of the rotated token to close' });
+    expect(closedAt - rotatedAt).toBeLessThan(2_000);
     await expect(mqtt.connectAsync(running.mqttUrl, { username: device.token, reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 });
     await client.endAsync(true);
   });

@@ -36,8 +36,9 @@ export interface IntakeMqttOptions {
  *   the points. A malformed payload is dead-lettered and acknowledged (resending it
  *   cannot help) and the connection stays up.
  * - Anything MQTT 3.1.1 cannot refuse politely closes the connection: a publish to
- *   another topic, a device over its rate limit, a revoked token (checked per publish
- *   through the credential cache, so rotation reaches live connections), a bus failure
+ *   another topic, a device over its rate limit, a revoked token (re-checked through the
+ *   credential cache at most once a second per connection, so rotation reaches live
+ *   connections within a second without a cache read per message), a bus failure
  *   (unacknowledged QoS 1 messages are then resent by the client after reconnecting).
  * - OTA: PUBLISH to `v1/devices/me/ota/status` is a status report, handled like telemetry
  *   (PUBACK after the bus accepted it; a malformed one dead-lettered and acknowledged).
@@ -45,8 +46,17 @@ export interface IntakeMqttOptions {
  *   assignment, then every command for the device (see ota/downlink.ts).
  * - SUBSCRIBE to any other topic is refused per topic (SUBACK 0x80).
  */
+interface Session {
+  token: string;
+  device: DeviceCredential;
+  /** When the token was last found valid (epoch ms). */
+  checkedAt: number;
+}
+
+const CREDENTIAL_RECHECK_MS = 1_000;
+
 export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: IntakeMqttOptions) {
-  const sessions = new WeakMap<Client, { token: string; device: DeviceCredential }>();
+  const sessions = new WeakMap<Client, Session>();
   const otaDownlink = createOtaMqttDownlink({ downlink: ota.downlink, logger });
 
   const options: AedesOptions = {
@@ -58,7 +68,7 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
       pipeline.authenticate('mqtt', username).then(
         (device) => {
           if (!device) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown or revoked device access token');
-          sessions.set(client, { token: username, device });
+          sessions.set(client, { token: username, device, checkedAt: Date.now() });
           // aedes registers the client under this id right after authenticate.
           (client as { id: string }).id = `${device.deviceId}/${client.id}`;
           done(null, true);
@@ -86,6 +96,15 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
     },
   };
 
+  /** The session's device, looked up again once its last check is a second old. */
+  const currentDevice = async (session: Session): Promise<DeviceCredential | null> => {
+    const now = Date.now();
+    if (now - session.checkedAt < CREDENTIAL_RECHECK_MS) return session.device;
+    const device = await pipeline.authenticate('mqtt', session.token);
+    if (device) Object.assign(session, { device, checkedAt: now });
+    return device;
+  };
+
   const handlePublish = async (client: Client | null, packet: PublishPacket): Promise<Error | null> => {
     const startedAt = performance.now();
     const session = client && sessions.get(client);
@@ -94,7 +113,7 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
       pipeline.count('mqtt', 'forbidden_topic');
       return new Error(`publishing to "${packet.topic}" is not allowed; devices publish to ${TELEMETRY_TOPIC} or ${OTA_STATUS_TOPIC}`);
     }
-    const device: DeviceCredential | null = await pipeline.authenticate('mqtt', session.token);
+    const device = await currentDevice(session);
     if (!device) return new Error('the device access token was revoked');
     const admission = await pipeline.admit('mqtt', device);
     if (!admission.ok) return new Error(`rate limit of the ${admission.scope} exceeded`);
