@@ -136,7 +136,7 @@ function e2eCell(e2e: E2eResult | undefined): string {
   if (!e2e) return 'not measured';
   if (e2e.unavailable) return `not measured: ${e2e.unavailable}`;
   if (e2e.latency.count === 0) return `no sample became readable (${e2e.sampled} sampled, ${e2e.timedOut} timed out)`;
-  const extra = [`${e2e.latency.count} samples`, `±${e2e.pollMs} ms polling`];
+  const extra = [`${e2e.latency.count} samples`, `polled every ${e2e.pollMs} ms, then every tenth of the wait (±10 %)`];
   if (e2e.timedOut) extra.push(`${e2e.timedOut} timed out`);
   const errors = formatFailures(e2e.errors);
   if (errors) extra.push(`query errors: ${errors}`);
