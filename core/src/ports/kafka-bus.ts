@@ -2,6 +2,7 @@ import { Kafka, Partitioners, type Admin } from 'kafkajs';
 import { assertSubscribeOptions, encodeMessages } from './event-bus-support';
 import type { BusSubscription, EventBus, OutgoingMessage } from './event-bus';
 import { createKafkaSubscription } from './kafka-consumer';
+import { createPublishBatcher } from './publish-batcher';
 import { resolveKafkaBusOptions, type KafkaBusOptions } from './kafka-options';
 import { isRetriable, kafkaLogSettings, withTimeout } from './kafka-support';
 
@@ -151,6 +152,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     }
   };
 
+  const batcher = createPublishBatcher(sendNow);
+
   return {
     ensureTopics,
 
@@ -158,7 +161,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       open();
       const values = encodeMessages(topic, messages);
       if (messages.length === 0) return;
-      const send = track(sendNow(topic, messages, values));
+      const send = track(batcher.publish(topic, messages, values));
       // Each request may wait its full timeout before a retry, so without a bound a caller
       // could hang for minutes. A message may still land after this rejection (a retry by
       // the caller then duplicates it: consumers are idempotent anyway).
