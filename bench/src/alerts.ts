@@ -21,7 +21,7 @@ import {
 import type { BackgroundMessage } from './alerts-background';
 import { renderAlertsReport, type AlertsBenchResult } from './alerts-report';
 import { openSubscribers } from './alerts-subscribers';
-import { startPlatform, type StartedPlatform } from './platform';
+import { describeStartedPlatform, startPlatform, type StartedPlatform } from './platform';
 import { procReader, sampleProcess, summarize } from './proc-stats';
 import { histogramSvg } from './svg';
 
@@ -297,7 +297,7 @@ async function bench(options: AlertsBenchOptions, platform: StartedPlatform | un
   }
   const result: AlertsBenchResult = {
     startedAt,
-    target: platform ? `embedded platform started by the bench (pid ${platform.pid})` : `running platform at ${options.sim.apiUrl}`,
+    target: platform ? describeStartedPlatform(process.env, platform.pid) : `running platform at ${options.sim.apiUrl}`,
     options,
     expected: measured.length * 2 * options.subscribers,
     received,

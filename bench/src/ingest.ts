@@ -13,7 +13,7 @@ import {
 } from '@ump/ingest/src/simulator';
 import { benchUsage, parseBenchArgs, type BenchOptions } from './args';
 import { createE2eProbe } from './e2e';
-import { startPlatform, type StartedPlatform } from './platform';
+import { describeStartedPlatform, startPlatform, type StartedPlatform } from './platform';
 import { procReader, sampleProcess, selfReader, summarize } from './proc-stats';
 import { commandLine, renderReport, reportStem, type BenchResult } from './report';
 import { createSteadyMeter } from './steady';
@@ -118,7 +118,7 @@ async function bench(options: BenchOptions, platform: StartedPlatform | undefine
   const result: BenchResult = {
     startedAt,
     options,
-    target: platform ? `embedded platform started by the bench (pid ${platform.pid})` : `running platform at ${sim.apiUrl}`,
+    target: platform ? describeStartedPlatform(process.env, platform.pid) : `running platform at ${sim.apiUrl}`,
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',

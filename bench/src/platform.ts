@@ -143,3 +143,11 @@ export async function startPlatform(root: string, env: NodeJS.ProcessEnv, load: 
     stop,
   };
 }
+
+/** How a platform started by the bench is backed, from the environment it inherits. */
+export function describeStartedPlatform(env: NodeJS.ProcessEnv, pid: number): string {
+  const bus = env.KAFKA_BROKERS ? `Kafka at ${env.KAFKA_BROKERS}` : 'the in-process bus';
+  const store = env.CLICKHOUSE_URL ? `ClickHouse at ${env.CLICKHOUSE_URL}` : 'embedded chDB';
+  return `platform started by the bench (pid ${pid}): ${bus}, ${store}`;
+}
+
