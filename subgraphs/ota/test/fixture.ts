@@ -10,10 +10,11 @@ export async function seedTenant(prisma: PrismaClient, opts: { devices?: number 
   const profile = await prisma.deviceProfile.create({ data: { id: uuidv7(), tenantId: tenant.id, name: 'thermostat' } });
   const other = await prisma.deviceProfile.create({ data: { id: uuidv7(), tenantId: tenant.id, name: 'gateway' } });
   const devices = [];
+  const start = Date.now(); // ids a millisecond apart sort in creation order
   for (let i = 0; i < (opts.devices ?? 4); i++) {
     devices.push(
       await prisma.device.create({
-        data: { id: uuidv7(), tenantId: tenant.id, name: `device-${i}`, profileId: profile.id, labels: i % 2 === 0 ? ['site=berlin'] : [] },
+        data: { id: uuidv7(start + i), tenantId: tenant.id, name: `device-${i}`, profileId: profile.id, labels: i % 2 === 0 ? ['site=berlin'] : [] },
       }),
     );
   }
@@ -67,9 +68,12 @@ export function seedRollout(
 
 /** RolloutDevice rows: one per `[deviceId, status]`, in order (stage 0). */
 export async function seedRolloutDevices(prisma: PrismaClient, seed: Seed, rolloutId: string, rows: Array<[string, string]>) {
-  for (const [deviceId, status] of rows) {
+  // A millisecond apart, so their ids (the listing order) sort as given: two ids made within
+  // one millisecond sort at random.
+  const start = Date.now();
+  for (const [i, [deviceId, status]] of rows.entries()) {
     await prisma.rolloutDevice.create({
-      data: { id: uuidv7(), rolloutId, tenantId: seed.tenant.id, deviceId, stageIndex: 0, status, commandId: uuidv7(), finishedAt: status === 'UPDATED' ? new Date() : null },
+      data: { id: uuidv7(start + i), rolloutId, tenantId: seed.tenant.id, deviceId, stageIndex: 0, status, commandId: uuidv7(), finishedAt: status === 'UPDATED' ? new Date() : null },
     });
   }
 }
