@@ -1,13 +1,7 @@
-import { deadLetter, telemetryTopic, unstorableReason, type DeadLetter, type IncomingMessage, type TelemetryPoint } from '@ump/core';
+import { deadLetterOf, telemetryTopic, unstorableReason, type DeadLetter, type IncomingMessage, type TelemetryPoint } from '@ump/core';
 
 /** A consumed message, either ready to store or refused with a dead letter. */
 export type Converted = { ok: true; point: TelemetryPoint } | { ok: false; letter: DeadLetter };
-
-const stringField = (value: unknown, field: string): string | undefined => {
-  if (typeof value !== 'object' || value === null || !(field in value)) return undefined;
-  const found: unknown = Reflect.get(value, field);
-  return typeof found === 'string' ? found : undefined;
-};
 
 /**
  * Validates one `telemetry.v1` message with the topic contract and the store's limits and
@@ -15,16 +9,7 @@ const stringField = (value: unknown, field: string): string | undefined => {
  * reason, the raw payload and, when readable, its tenant and device.
  */
 export function convertMessage(message: IncomingMessage): Converted {
-  const refuse = (reason: string): Converted => ({
-    ok: false,
-    letter: deadLetter({
-      reason,
-      source: telemetryTopic.name,
-      payload: JSON.stringify(message.value) ?? 'undefined',
-      tenantId: stringField(message.value, 'tenantId'),
-      deviceId: stringField(message.value, 'deviceId'),
-    }),
-  });
+  const refuse = (reason: string): Converted => ({ ok: false, letter: deadLetterOf(message, telemetryTopic.name, reason) });
   const parsed = telemetryTopic.parse(message.value);
   if (!parsed.ok) return refuse(parsed.reason);
   const { messageId, tenantId, deviceId, ts, receivedAt, values, retentionDays } = parsed.value;

@@ -1,5 +1,5 @@
 import {
-  deadLetter, deadLetterName, type Batch, type BusSubscription, type DeadLetter, type EventBus, type IncomingMessage, type Logger,
+  deadLetterName, deadLetterOf, publishDeadLetters, type Batch, type BusSubscription, type DeadLetter, type EventBus, type IncomingMessage, type Logger,
   type TopicContract,
 } from '@ump/core';
 import { Counter, type Registry } from 'prom-client';
@@ -44,12 +44,6 @@ export interface HistoryWriter {
 
 type Parsed<E> = { ok: true; event: E } | { ok: false; letter: DeadLetter };
 
-const stringField = (value: unknown, field: string): string | undefined => {
-  if (typeof value !== 'object' || value === null || !(field in value)) return undefined;
-  const found: unknown = Reflect.get(value, field);
-  return typeof found === 'string' ? found : undefined;
-};
-
 /** Validates one consumed message; never throws: a refused one becomes a dead letter with the reason. */
 function parseMessage<E>(kind: HistoryKind<E>, message: IncomingMessage): Parsed<E> {
   const parsed = kind.topic.parse(message.value);
@@ -57,13 +51,7 @@ function parseMessage<E>(kind: HistoryKind<E>, message: IncomingMessage): Parsed
   if (parsed.ok && reason === undefined) return { ok: true, event: parsed.value };
   return {
     ok: false,
-    letter: deadLetter({
-      reason: reason ?? 'unknown',
-      source: kind.topic.name,
-      payload: JSON.stringify(message.value) ?? 'undefined',
-      tenantId: stringField(message.value, 'tenantId'),
-      deviceId: stringField(message.value, 'deviceId'),
-    }),
+    letter: deadLetterOf(message, kind.topic.name, reason ?? 'unknown'),
   };
 }
 
@@ -108,11 +96,7 @@ export function createHistoryWriter<E>(
     }
     if (refused.length > 0) {
       // Before the insert: if it fails, the redelivery sends them again (at-least-once).
-      await bus.publish(dlqTopic, refused.map(({ message, letter }) => ({
-        key: message.key,
-        value: letter,
-        headers: { 'x-ump-source-partition': String(batch.partition), 'x-ump-source-offset': message.offset },
-      })));
+      await publishDeadLetters(bus, dlqTopic, batch, refused);
       for (const { message, letter } of refused) {
         log.warn({ partition: batch.partition, offset: message.offset, reason: letter.reason }, `${subject} event dead-lettered`);
       }

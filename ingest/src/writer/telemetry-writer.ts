@@ -1,5 +1,5 @@
 import {
-  deadLetterName, telemetryTopic, type Batch, type BusSubscription, type DeadLetter, type EventBus, type IncomingMessage,
+  deadLetterName, publishDeadLetters, telemetryTopic, type Batch, type BusSubscription, type DeadLetter, type EventBus, type IncomingMessage,
   type Logger, type TelemetryPoint, type TelemetryStore,
 } from '@ump/core';
 import type { Registry } from 'prom-client';
@@ -69,14 +69,7 @@ export function createTelemetryWriter(opts: TelemetryWriterOptions): TelemetryWr
 
   const deadLetterAll = async (batch: Batch, refused: Refused[]) => {
     if (refused.length === 0) return;
-    await bus.publish(
-      dlqTopic,
-      refused.map(({ message, letter }) => ({
-        key: message.key,
-        value: letter,
-        headers: { 'x-ump-source-partition': String(batch.partition), 'x-ump-source-offset': message.offset },
-      })),
-    );
+    await publishDeadLetters(bus, dlqTopic, batch, refused);
     for (const { message, letter } of refused) {
       log.warn({ partition: batch.partition, offset: message.offset, reason: letter.reason }, 'telemetry message dead-lettered');
     }

@@ -1,8 +1,9 @@
 import {
   alertEventsTopic,
   alertSignalsTopic,
-  deadLetter,
   deadLetterName,
+  deadLetterOf,
+  publishDeadLetters,
   type AlertEvent,
   type Batch,
   type BusSubscription,
@@ -50,12 +51,6 @@ export interface SignalConsumer {
   /** Leaves the group after the batch in progress finishes. Idempotent. */
   stop(): Promise<void>;
 }
-
-const stringField = (value: unknown, field: string): string | undefined => {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const found: unknown = Reflect.get(value, field);
-  return typeof found === 'string' ? found : undefined;
-};
 
 /**
  * Consumes `alert.signals.v1` and applies each signal to its alert (see applySignal: one
@@ -105,16 +100,7 @@ export function createSignalConsumer(opts: SignalConsumerOptions): SignalConsume
     for (const message of batch.messages) {
       const parsed = alertSignalsTopic.parse(message.value);
       if (!parsed.ok) {
-        const letter = deadLetter({
-          reason: parsed.reason,
-          source: alertSignalsTopic.name,
-          payload: JSON.stringify(message.value) ?? 'undefined',
-          tenantId: stringField(message.value, 'tenantId'),
-          deviceId: stringField(message.value, 'deviceId'),
-        });
-        await bus.publish(dlqTopic, [
-          { key: message.key, value: letter, headers: { 'x-ump-source-partition': String(batch.partition), 'x-ump-source-offset': message.offset } },
-        ]);
+        await publishDeadLetters(bus, dlqTopic, batch, [{ message, letter: deadLetterOf(message, alertSignalsTopic.name, parsed.reason) }]);
         metrics.deadLettered.inc();
         log.warn({ partition: batch.partition, offset: message.offset, reason: parsed.reason }, 'alert signal dead-lettered');
         continue;

@@ -1,4 +1,4 @@
-import { deadLetter, deadLetterName, otaStatusTopic, type Batch, type BusSubscription } from '@ump/core';
+import { deadLetterName, deadLetterOf, otaStatusTopic, publishDeadLetters, type Batch, type BusSubscription } from '@ump/core';
 import type { EngineContext } from './context';
 import { flushEffects } from './effects';
 import { applyReport } from './status';
@@ -18,12 +18,6 @@ export interface StatusConsumer {
   stop(): Promise<void>;
 }
 
-const stringField = (value: unknown, field: string): string | undefined => {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const found: unknown = Reflect.get(value, field);
-  return typeof found === 'string' ? found : undefined;
-};
-
 /**
  * Consumes `ota.status.v1`: each valid report is applied (see applyReport) and its commands
  * and events published after its commit; a message failing the contract goes to
@@ -41,16 +35,7 @@ export function createStatusConsumer(ctx: EngineContext, opts: StatusConsumerOpt
     for (const message of batch.messages) {
       const parsed = otaStatusTopic.parse(message.value);
       if (!parsed.ok) {
-        const letter = deadLetter({
-          reason: parsed.reason,
-          source: otaStatusTopic.name,
-          payload: JSON.stringify(message.value) ?? 'undefined',
-          tenantId: stringField(message.value, 'tenantId'),
-          deviceId: stringField(message.value, 'deviceId'),
-        });
-        await ctx.bus.publish(dlqTopic, [
-          { key: message.key, value: letter, headers: { 'x-ump-source-partition': String(batch.partition), 'x-ump-source-offset': message.offset } },
-        ]);
+        await publishDeadLetters(ctx.bus, dlqTopic, batch, [{ message, letter: deadLetterOf(message, otaStatusTopic.name, parsed.reason) }]);
         ctx.metrics.deadLettered.inc();
         log.warn({ partition: batch.partition, offset: message.offset, reason: parsed.reason }, 'OTA status report dead-lettered');
         continue;
