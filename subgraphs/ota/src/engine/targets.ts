@@ -1,4 +1,5 @@
 import type { RolloutTarget } from '@ump/core';
+import { targetWhere } from '../data/targets';
 import type { Tx } from './context';
 
 /**
@@ -8,12 +9,7 @@ import type { Tx } from './context';
  * profiles only targets devices of those profiles.
  */
 export async function targetedDeviceIds(tx: Tx, target: RolloutTarget, firmwareProfileIds: readonly string[]): Promise<string[]> {
-  const where = target.profileId !== undefined
-    ? { profileId: target.profileId }
-    : target.labels !== undefined
-      ? { labels: { hasEvery: target.labels } }
-      : { id: { in: target.deviceIds ?? [] } };
-  const profiles = firmwareProfileIds.length > 0 ? { profileId: { in: [...firmwareProfileIds] } } : {};
-  const rows = await tx.device.findMany({ where: { AND: [where, profiles] }, select: { id: true }, orderBy: { id: 'asc' } });
+  // The same filter the subgraph counts targets with, so its counts match what is assigned.
+  const rows = await tx.device.findMany({ where: targetWhere(target, firmwareProfileIds), select: { id: true }, orderBy: { id: 'asc' } });
   return rows.map((row) => row.id);
 }
