@@ -283,10 +283,10 @@ async function bench(options: AlertsBenchOptions, platform: StartedPlatform | un
       const sent = sentAt.get(key);
       if (sent === undefined) continue;
       received += 1;
-      latency.record(arrival.at - sent);
-      const seen = extremes.get(key);
-      if (!seen) extremes.set(key, { first: arrival.at - sent, last: arrival.at - sent });
-      else (seen.first = Math.min(seen.first, arrival.at - sent)), (seen.last = Math.max(seen.last, arrival.at - sent));
+      const took = arrival.at - sent;
+      latency.record(took);
+      const seen = extremes.get(key) ?? { first: took, last: took };
+      extremes.set(key, { first: Math.min(seen.first, took), last: Math.max(seen.last, took) });
     }
   }
   const firstArrival = new LatencyHistogram();

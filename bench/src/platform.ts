@@ -150,4 +150,3 @@ export function describeStartedPlatform(env: NodeJS.ProcessEnv, pid: number): st
   const store = env.CLICKHOUSE_URL ? `ClickHouse at ${env.CLICKHOUSE_URL}` : 'embedded chDB';
   return `platform started by the bench (pid ${pid}): ${bus}, ${store}`;
 }
-

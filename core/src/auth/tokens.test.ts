@@ -248,4 +248,3 @@ describe('signed identity (gateway → subgraph)', () => {
     });
   });
 });
-

@@ -173,4 +173,3 @@ describe('memory bus', () => {
     expect(() => createMemoryBus({ retainConsumed: 1.5 })).toThrow(RangeError);
   });
 });
-

@@ -78,9 +78,10 @@ function partitionOf(key: string, partitions: number): number {
 /**
  * In-process {@link EventBus}: for unit tests and single-instance development. Keeps the
  * whole log in memory for the bus's lifetime, so `fromBeginning` replays everything, unless
- * `retainConsumed` limits what is kept of messages every group has consumed. Partitions are assigned to a group's members round-robin in join
- * order and reassigned when members join or leave; a partition moves only once its batch in
- * progress has finished. Retry timers are unref'd, so they never keep the process alive.
+ * `retainConsumed` limits what is kept of messages every group has consumed. Partitions are
+ * assigned to a group's members round-robin in join order and reassigned when members join
+ * or leave; a partition moves only once its batch in progress has finished. Retry timers
+ * are unref'd, so they never keep the process alive.
  * Throws a RangeError when `partitions` or `maxBatchSize` is not a positive integer, or
  * `retainConsumed` not a non-negative integer.
  */
@@ -122,8 +123,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
 
   // Drops what every group has consumed, beyond `retainConsumed`, a chunk at a time.
   const trim = (topic: Topic, partition: number) => {
-    const part = topic.log[partition]!;
     if (retainConsumed === Infinity || topic.groups.size === 0) return;
+    const part = topic.log[partition]!;
     const consumed = Math.min(...[...topic.groups.values()].map((group) => group.cursors[partition]!.committed));
     const drop = consumed - retainConsumed - part.base;
     if (drop < Math.max(1, Math.min(retainConsumed, 1_000))) return;
