@@ -103,4 +103,11 @@ export interface EventBus {
   subscribe(options: SubscribeOptions): Promise<BusSubscription>;
   /** Stops every subscription (waiting for batches in progress) and rejects later calls. Idempotent. */
   close(): Promise<void>;
+  /**
+   * True for the in-process adapter: its messages and offsets live only as long as the bus
+   * (a new bus starts every partition at offset 0 again), and a failed batch is redelivered
+   * as exactly the same messages. A consumer may then deduplicate by the batch's messages,
+   * but must not key anything it keeps beyond the process on offsets.
+   */
+  readonly inProcess?: boolean;
 }

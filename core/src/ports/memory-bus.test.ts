@@ -29,6 +29,35 @@ describe('memory bus', () => {
     await bus.close();
   });
 
+  it('redelivers a failed batch as exactly the same messages, to a member that joined since too', async () => {
+    // The telemetry writer's in-process path dedupes by a batch's messages and relies on this.
+    const bus = createMemoryBus({ partitions: 1, maxBatchSize: 10, retryBackoffMs: 20, onError: () => undefined });
+    expect(bus.inProcess).toBe(true);
+    const batches: number[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = await bus.subscribe({
+      topic: 't.v1',
+      groupId: 'g',
+      handleBatch: async (batch) => {
+        batches.push(batch.messages.map((m) => m.value as number));
+        await held;
+        throw new Error('down');
+      },
+    });
+    await bus.publish('t.v1', [0, 1, 2].map((value) => ({ key: 'k', value })));
+    await eventually(() => batches.length === 1);
+    // More messages arrive and the failing member hands over to a new one before the retry.
+    await bus.publish('t.v1', [3, 4].map((value) => ({ key: 'k', value })));
+    const stopped = first.stop();
+    release();
+    await stopped;
+    await bus.subscribe({ topic: 't.v1', groupId: 'g', handleBatch: async (batch) => void batches.push(batch.messages.map((m) => m.value as number)) });
+    await eventually(() => batches.flat().length === 8);
+    expect(batches).toEqual([[0, 1, 2], [0, 1, 2], [3, 4]]);
+    await bus.close();
+  });
+
   it('spreads keys over the configured number of partitions', async () => {
     const bus = createMemoryBus({ partitions: 5 });
     const partitions = new Set<number>();

@@ -198,6 +198,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   };
 
   return {
+    inProcess: true,
+
     async publish(topicName, messages) {
       open();
       const encoded = encodeMessages(topicName, messages);

@@ -87,7 +87,7 @@ export async function startPlatform(opts: PlatformOptions) {
       clientId: 'ump',
       logger,
       // Batches the size Kafka would hand out: each writer insert has a fixed cost (the
-      // journal and four materialized views), so a few big inserts beat many small ones.
+      // four materialized views, and on Kafka the journal), so a few big inserts beat many small ones.
       maxBatchSize: 2_000,
       // Nothing joins later and replays from the beginning: keep a little for inspection,
       // not every message since start (1,000 msg/s would hold gigabytes within a day).

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from '@ump/core';
-import { consumerKey, entryToken, planBatch, type JournalEntry } from './plan';
+import { batchToken, consumerKey, entryToken, planBatch, type JournalEntry } from './plan';
 
 const messages = (from: number, to: number): IncomingMessage[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ key: 'd', value: { n: from + i }, headers: {}, offset: String(from + i), timestamp: 0 }));
@@ -41,5 +41,15 @@ describe('entryToken', () => {
     expect(entryToken(consumer, 10n, 19n)).toBe(entryToken(consumer, 10n, 19n));
     const others = [entryToken(consumer, 10n, 18n), entryToken(consumer, 11n, 19n), entryToken(consumerKey('g2', 'telemetry.v1', 2), 10n, 19n)];
     expect(new Set([entryToken(consumer, 10n, 19n), ...others]).size).toBe(4);
+  });
+});
+
+describe('batchToken', () => {
+  it('is stable for the same messages and differs for any other batch or consumer', () => {
+    const ids = (...list: string[]) => list.map((messageId) => ({ messageId }));
+    const consumer = consumerKey('telemetry-writer', 'telemetry.v1', 0);
+    expect(batchToken(consumer, ids('a', 'b'))).toBe(batchToken(consumer, ids('a', 'b')));
+    const others = [batchToken(consumer, ids('a')), batchToken(consumer, ids('b', 'a')), batchToken(consumer, ids('ab')), batchToken(consumerKey('g2', 'telemetry.v1', 0), ids('a', 'b'))];
+    expect(new Set([batchToken(consumer, ids('a', 'b')), ...others]).size).toBe(5);
   });
 });

@@ -38,6 +38,13 @@ import type { IncomingMessage, TelemetryStore } from '@ump/core';
  * Dead letters are published before the record, so a journaled range has had its dead
  * letters sent and a replay does not send them again.
  *
+ * The in-process bus needs none of this, and must not have it. It redelivers a failed batch
+ * as exactly the same messages, and keeps nothing across a restart: a crash loses what it
+ * held anyway. So each batch is inserted under a token of its message ids (batchToken),
+ * and no journal is read or written. A journal would even lose points there: every new
+ * bus numbers its offsets from 0 again, so after a restart the new messages would look
+ * covered by the previous run's entries and be skipped.
+ *
  * Limits: a writer that died between an insert and its ack must replay within
  * DEDUP_WINDOW (10 000) later inserts into the table; journal rows live 30 days; two
  * consumers writing one partition at once (a zombie after a rebalance) are not fenced; and
@@ -57,6 +64,16 @@ export function consumerKey(groupId: string, topic: string, partition: number): 
 /** The dedup token of an entry: unique per consumer and offset range, stable across restarts. */
 export function entryToken(consumer: string, firstOffset: bigint, lastOffset: bigint): string {
   return createHash('sha256').update(`${consumer}\n${firstOffset}\n${lastOffset}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * The dedup token of an in-process batch: the same messages give the same token on a retry,
+ * and new messages (new ids) never repeat an earlier run's token.
+ */
+export function batchToken(consumer: string, points: ReadonlyArray<{ messageId: string }>): string {
+  const hash = createHash('sha256').update(consumer);
+  for (const { messageId } of points) hash.update(`\n${messageId}`);
+  return hash.digest('hex').slice(0, 32);
 }
 
 /** What to do with one batch, given the journal entries that overlap it. */

@@ -5,12 +5,12 @@ import {
 import type { Registry } from 'prom-client';
 import { convertMessage } from './convert';
 import { createWriterMetrics } from './metrics';
-import { consumerKey, entryToken, planBatch, type JournalEntry, type WriteJournal } from './plan';
+import { batchToken, consumerKey, entryToken, planBatch, type JournalEntry, type WriteJournal } from './plan';
 
 /** Options of {@link createTelemetryWriter}. */
 export interface TelemetryWriterOptions {
   bus: EventBus;
-  /** Must offer a journal (TelemetryStore.journal), as the ClickHouse store does. */
+  /** Must offer a journal (TelemetryStore.journal), as the ClickHouse store does, unless the bus is in-process. */
   store: TelemetryStore;
   /** Consumer group; default 'telemetry-writer'. Writers sharing it split the partitions. */
   groupId?: string;
@@ -49,23 +49,19 @@ type Refused = { message: IncomingMessage; letter: DeadLetter };
  * Invalid messages go to `telemetry.dlq.v1` with the reason and the raw payload, and the
  * writer goes on. A batch resolves — so its offsets commit — only after the store has
  * acknowledged its inserts; a store or bus failure rejects it, and the bus redelivers it.
- * Throws a TypeError at creation when the store has no journal.
+ * On an in-process bus the journal is neither needed nor safe (see plan.ts): each batch is
+ * inserted under a token of its message ids. Throws a TypeError at creation when the bus is
+ * not in-process and the store has no journal.
  */
 export function createTelemetryWriter(opts: TelemetryWriterOptions): TelemetryWriter {
   const { bus, store, groupId = 'telemetry-writer', fromBeginning = true, linger = DEFAULT_LINGER } = opts;
-  const journal: WriteJournal | undefined = store.journal;
-  if (!journal) throw new TypeError('the telemetry writer needs a store with a journal (TelemetryStore.journal) to write exactly once');
+  const journal: WriteJournal | undefined = bus.inProcess ? undefined : store.journal;
+  if (!journal && !bus.inProcess) throw new TypeError('the telemetry writer needs a store with a journal (TelemetryStore.journal) to write exactly once');
   const log = opts.logger.child({ component: 'telemetry-writer', groupId });
   const metrics = createWriterMetrics(opts.metrics);
   const dlqTopic = deadLetterName(telemetryTopic);
   let subscription: BusSubscription | undefined;
   let starting: Promise<void> | undefined;
-
-  /** Inserts an entry's points under its token, then marks it done so it is never replayed. */
-  const write = async (consumer: string, entry: Omit<JournalEntry, 'acked'>) => {
-    await store.insert(entry.points, { dedupToken: entry.token });
-    await journal.ack(consumer, entry);
-  };
 
   const deadLetterAll = async (batch: Batch, refused: Refused[]) => {
     if (refused.length === 0) return;
@@ -76,23 +72,43 @@ export function createTelemetryWriter(opts: TelemetryWriterOptions): TelemetryWr
     metrics.deadLettered.inc(refused.length);
   };
 
-  /** Validates, dead-letters, journals and inserts the messages no journal entry covers. */
-  const writeFresh = async (batch: Batch, consumer: string, fresh: IncomingMessage[]) => {
-    const [first, last] = [fresh[0], fresh.at(-1)];
-    if (!first || !last) return;
+  /** Inserts an entry's points under its token, then marks it done so it is never replayed. */
+  const insertAndAck = async (journal: WriteJournal, consumer: string, entry: Omit<JournalEntry, 'acked'>) => {
+    await store.insert(entry.points, { dedupToken: entry.token });
+    await journal.ack(consumer, entry);
+  };
+
+  /** Validates the messages and dead-letters the invalid ones; returns the points of the rest. */
+  const convertAll = async (batch: Batch, messages: IncomingMessage[]) => {
     const points: TelemetryPoint[] = [];
     const refused: Refused[] = [];
-    for (const message of fresh) {
+    for (const message of messages) {
       const converted = convertMessage(message);
       if (converted.ok) points.push(converted.point);
       else refused.push({ message, letter: converted.letter });
     }
-    // Dead letters before the record: a range in the journal has had its dead letters sent.
     await deadLetterAll(batch, refused);
+    return points;
+  };
+
+  /** Validates, dead-letters, journals and inserts the messages no journal entry covers. */
+  const writeFresh = async (journal: WriteJournal, batch: Batch, consumer: string, fresh: IncomingMessage[]) => {
+    const [first, last] = [fresh[0], fresh.at(-1)];
+    if (!first || !last) return;
+    // Dead letters before the record: a range in the journal has had its dead letters sent.
+    const points = await convertAll(batch, fresh);
     const [firstOffset, lastOffset] = [BigInt(first.offset), BigInt(last.offset)];
     const entry = { firstOffset, lastOffset, token: entryToken(consumer, firstOffset, lastOffset), points };
     await journal.record(consumer, entry);
-    await write(consumer, entry);
+    await insertAndAck(journal, consumer, entry);
+    metrics.written.inc(points.length);
+  };
+
+  /** In-process: a retry is the same messages, so their ids make a stable token. */
+  const writeInProcess = async (batch: Batch, consumer: string) => {
+    const points = await convertAll(batch, batch.messages);
+    if (points.length === 0) return;
+    await store.insert(points, { dedupToken: batchToken(consumer, points) });
     metrics.written.inc(points.length);
   };
 
@@ -102,13 +118,14 @@ export function createTelemetryWriter(opts: TelemetryWriterOptions): TelemetryWr
     const endTimer = metrics.batchDuration.startTimer();
     try {
       const consumer = consumerKey(groupId, batch.topic, batch.partition);
+      if (!journal) return await writeInProcess(batch, consumer);
       const plan = planBatch(batch.messages, await journal.overlapping(consumer, BigInt(first.offset), BigInt(last.offset)));
       for (const entry of plan.replay) {
-        await write(consumer, entry);
+        await insertAndAck(journal, consumer, entry);
         metrics.replayed.inc();
         log.info({ partition: batch.partition, firstOffset: String(entry.firstOffset), lastOffset: String(entry.lastOffset) }, 'replayed an unacknowledged journal entry');
       }
-      await writeFresh(batch, consumer, plan.fresh);
+      await writeFresh(journal, batch, consumer, plan.fresh);
     } finally {
       endTimer();
     }
