@@ -84,8 +84,12 @@ export async function selectRows<T>(client: ClickHouseClient, sql: string, param
  * settings, where `clickhouse_settings` would become a sticky session `SET` on chDB.
  */
 export async function insertJsonRows(client: ClickHouseClient, sql: string, rows: readonly object[]): Promise<void> {
-  if (rows.length === 0) return;
-  const body = rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+  await insertJsonLines(client, sql, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+}
+
+/** {@link insertJsonRows} for a body already written as JSON lines, each ending in '\n'; '' inserts nothing. */
+export async function insertJsonLines(client: ClickHouseClient, sql: string, body: string): Promise<void> {
+  if (body === '') return;
   const result = await client.exec({ query: sql, values: Readable.from([body]) });
   // Over HTTP the socket returns to the pool only once the response is read.
   await drainStream(result.stream);

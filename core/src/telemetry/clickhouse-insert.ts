@@ -11,34 +11,35 @@ export function assertUuid(name: string, value: string): void {
 
 /** ClickHouse's text form of a DateTime64(3) in UTC: what JSONEachRow parses unambiguously. */
 export function chDateTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
-/** The rows of `telemetry_points` for some points: one per (point, key). */
-export function pointRows(points: readonly TelemetryPoint[], defaultRetentionDays: number): object[] {
-  const rows: object[] = [];
+/** The typed value columns of one key's row, as JSON members. */
+function valueColumns(value: TelemetryPoint['values'][string]): string {
+  if (typeof value === 'number') return `"value_num":${JSON.stringify(value)},"value_str":null,"value_bool":null`;
+  if (typeof value === 'string') return `"value_num":null,"value_str":${JSON.stringify(value)},"value_bool":null`;
+  return `"value_num":null,"value_str":null,"value_bool":${value ? 1 : 0}`;
+}
+
+/**
+ * The JSONEachRow body of `telemetry_points` for some points: one line per (point, key).
+ * Written as text, not as row objects passed to JSON.stringify: the writer encodes thousands
+ * of points per batch on the thread that also serves the intake, and this is several times
+ * faster. Every string goes through JSON.stringify; ids are UUIDs (checked).
+ */
+export function pointLines(points: readonly TelemetryPoint[], defaultRetentionDays: number): string {
+  let body = '';
   for (const point of points) {
     const problem = unstorableReason(point);
     if (problem) throw new RangeError(`point ${point.messageId}: ${problem}`);
-    const common = {
-      tenant_id: point.tenantId,
-      device_id: point.deviceId,
-      ts: chDateTime(point.ts),
-      message_id: point.messageId,
-      retention_days: point.retentionDays ?? defaultRetentionDays,
-      ...(point.receivedAt ? { received_at: chDateTime(point.receivedAt) } : {}),
-    };
-    for (const [key, value] of Object.entries(point.values)) {
-      rows.push({
-        ...common,
-        key,
-        value_num: typeof value === 'number' ? value : null,
-        value_str: typeof value === 'string' ? value : null,
-        value_bool: typeof value === 'boolean' ? Number(value) : null,
-      });
-    }
+    const received = point.receivedAt ? `,"received_at":"${chDateTime(point.receivedAt)}"` : '';
+    const common =
+      `{"tenant_id":"${point.tenantId}","device_id":"${point.deviceId}","ts":"${chDateTime(point.ts)}",` +
+      `"message_id":${JSON.stringify(point.messageId)},"retention_days":${point.retentionDays ?? defaultRetentionDays}${received},"key":`;
+    for (const [key, value] of Object.entries(point.values)) body += `${common}${JSON.stringify(key)},${valueColumns(value)}}\n`;
   }
-  return rows;
+  return body;
 }
 
 /**

@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import type { Cache } from '../ports/cache';
 import type { AlertHistoryStore } from './alert-history';
 import { createClickHouseAlertHistory } from './alert-history-clickhouse';
-import { openClickHouse, insertJsonRows, selectRows, type ClickHouseConnectionOptions } from './clickhouse-client';
-import { assertUuid, insertSql, pointRows } from './clickhouse-insert';
+import { openClickHouse, insertJsonLines, selectRows, type ClickHouseConnectionOptions } from './clickhouse-client';
+import { assertUuid, insertSql, pointLines } from './clickhouse-insert';
 import { createClickHouseJournal } from './clickhouse-journal';
 import {
   alignRange, latestOfDevicesRow, latestOfDevicesSql, latestRow, latestSql, seriesRow, seriesSource, seriesSql, statsRanges, statsRow, statsSql,
@@ -104,8 +104,7 @@ export function createClickHouseStore(opts: ClickHouseStoreOptions = {}): ClickH
     },
 
     async insert(points, { dedupToken } = {}) {
-      const rows = pointRows(points, defaultRetentionDays);
-      await insertJsonRows(client, insertSql('telemetry.insert', tables.points, dedupToken), rows);
+      await insertJsonLines(client, insertSql('telemetry.insert', tables.points, dedupToken), pointLines(points, defaultRetentionDays));
       await latestCache?.record(points, defaultRetentionDays);
     },
 
