@@ -7,3 +7,11 @@
  * keeps working.
  */
 export const deviceCredentialCacheKey = (tokenHash: string) => `device:credential:${tokenHash}`;
+
+/**
+ * Cache pub/sub channel on which the device subgraph announces a revoked token (rotated, or
+ * its device deleted); the message is the token's SHA-256. The MQTT intake closes the live
+ * connections of that token at once. A lost notice is covered by the connections' periodic
+ * re-check (INTAKE_CREDENTIAL_RECHECK_MS).
+ */
+export const deviceCredentialRevokedChannel = 'device:credential:revoked';

@@ -39,6 +39,8 @@ export const intakeEnv = z.object({
   INTAKE_MAX_AGE_MS: positive.optional(),
   /** How long a resolved access token is cached, in ms; default 300000 (5 min). */
   INTAKE_CREDENTIAL_CACHE_MS: positive.optional(),
+  /** How often a live MQTT connection re-checks its token, in ms; default 5000. */
+  INTAKE_CREDENTIAL_RECHECK_MS: positive.optional(),
   /** Retention per tenant plan; default `free=30,standard=365,enterprise=1825`. */
   INTAKE_PLAN_RETENTION_DAYS: planRetention.optional(),
 });

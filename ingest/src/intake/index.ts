@@ -102,7 +102,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     maxBodyBytes: config.maxBodyBytes,
   });
   const http = createIntakeHttp({ pipeline, registry: deps.metrics.registry, logger, maxBodyBytes: config.maxBodyBytes, ota });
-  const mqtt = createIntakeMqtt({ pipeline, logger, maxBodyBytes: config.maxBodyBytes, ota });
+  const mqtt = createIntakeMqtt({ pipeline, cache, credentialRecheckMs: config.credentialRecheckMs, logger, maxBodyBytes: config.maxBodyBytes, ota });
   let stopping: Promise<void> | undefined;
 
   const stop = () => {

@@ -1,5 +1,5 @@
 import net, { type AddressInfo } from 'node:net';
-import type { Logger } from '@ump/core';
+import { deviceCredentialRevokedChannel, sha256, type Cache, type Logger, type Unsubscribe } from '@ump/core';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { DeviceCredential } from './credentials';
 import { limitMqttPackets } from './mqtt-frames';
@@ -20,6 +20,10 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 /** Options of {@link createIntakeMqtt}. */
 export interface IntakeMqttOptions {
   pipeline: Pipeline;
+  /** Where revoked tokens are announced (deviceCredentialRevokedChannel): the intake's shared cache. */
+  cache: Cache;
+  /** How often a live connection re-checks its token (IntakeConfig.credentialRecheckMs). */
+  credentialRecheckMs: number;
   logger: Logger;
   maxBodyBytes: number;
   ota: OtaServices;
@@ -36,9 +40,9 @@ export interface IntakeMqttOptions {
  *   the points. A malformed payload is dead-lettered and acknowledged (resending it
  *   cannot help) and the connection stays up.
  * - Anything MQTT 3.1.1 cannot refuse politely closes the connection: a publish to
- *   another topic, a device over its rate limit, a revoked token (re-checked through the
- *   credential cache at most once a second per connection, so rotation reaches live
- *   connections within a second without a cache read per message), a bus failure
+ *   another topic, a device over its rate limit, a revoked token (closed at once when the
+ *   device subgraph announces it, and re-checked through the credential cache every
+ *   credentialRecheckMs in case a notice is lost, not per message), a bus failure
  *   (unacknowledged QoS 1 messages are then resent by the client after reconnecting).
  * - OTA: PUBLISH to `v1/devices/me/ota/status` is a status report, handled like telemetry
  *   (PUBACK after the bus accepted it; a malformed one dead-lettered and acknowledged).
@@ -48,15 +52,17 @@ export interface IntakeMqttOptions {
  */
 interface Session {
   token: string;
+  tokenHash: string;
   device: DeviceCredential;
   /** When the token was last found valid (epoch ms). */
   checkedAt: number;
 }
 
-const CREDENTIAL_RECHECK_MS = 1_000;
-
-export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: IntakeMqttOptions) {
+export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger, maxBodyBytes, ota }: IntakeMqttOptions) {
   const sessions = new WeakMap<Client, Session>();
+  // The live connections of each token, by its hash: what a revocation notice names.
+  const byTokenHash = new Map<string, Set<Client>>();
+  let unwatch: Unsubscribe | undefined;
   const otaDownlink = createOtaMqttDownlink({ downlink: ota.downlink, logger });
 
   const options: AedesOptions = {
@@ -68,7 +74,7 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
       pipeline.authenticate('mqtt', username).then(
         (device) => {
           if (!device) return refuse(BAD_USERNAME_OR_PASSWORD, 'unknown or revoked device access token');
-          sessions.set(client, { token: username, device, checkedAt: Date.now() });
+          sessions.set(client, { token: username, tokenHash: sha256(username), device, checkedAt: Date.now() });
           // aedes registers the client under this id right after authenticate.
           (client as { id: string }).id = `${device.deviceId}/${client.id}`;
           done(null, true);
@@ -96,10 +102,31 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
     },
   };
 
-  /** The session's device, looked up again once its last check is a second old. */
+  // Paired with 'clientDisconnect' by aedes, unlike authenticate (a connection may fail in between).
+  const remember = (client: Client) => {
+    const session = sessions.get(client);
+    if (session) byTokenHash.set(session.tokenHash, (byTokenHash.get(session.tokenHash) ?? new Set()).add(client));
+  };
+  const forget = (client: Client) => {
+    const session = sessions.get(client);
+    const clients = session && byTokenHash.get(session.tokenHash);
+    clients?.delete(client);
+    if (clients?.size === 0) byTokenHash.delete(session!.tokenHash);
+  };
+
+  /** Closes the live connections of a revoked token at once, without waiting for their re-check. */
+  const watchRevocations = () =>
+    cache.subscribe(deviceCredentialRevokedChannel, (tokenHash) => {
+      const clients = byTokenHash.get(tokenHash);
+      if (!clients) return;
+      logger.info({ connections: clients.size }, 'closing the MQTT connections of a revoked device token');
+      for (const client of clients) client.close();
+    });
+
+  /** The session's device, looked up again once its last check is credentialRecheckMs old. */
   const currentDevice = async (session: Session): Promise<DeviceCredential | null> => {
     const now = Date.now();
-    if (now - session.checkedAt < CREDENTIAL_RECHECK_MS) return session.device;
+    if (now - session.checkedAt < credentialRecheckMs) return session.device;
     const device = await pipeline.authenticate('mqtt', session.token);
     if (device) Object.assign(session, { device, checkedAt: now });
     return device;
@@ -147,6 +174,9 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
       broker = await Aedes.createBroker(options);
       broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'mqtt client error'));
       broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'mqtt connection error'));
+      broker.on('client', remember);
+      broker.on('clientDisconnect', forget);
+      unwatch = await watchRevocations();
       otaDownlink.bind(broker, (client) => sessions.get(client)?.device);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -163,6 +193,9 @@ export function createIntakeMqtt({ pipeline, logger, maxBodyBytes, ota }: Intake
       const running = broker;
       if (running) await new Promise<void>((resolve) => running.close(() => resolve()));
       await closed;
+      await unwatch?.();
+      unwatch = undefined;
     },
   };
 }
+

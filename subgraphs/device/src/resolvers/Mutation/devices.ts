@@ -1,7 +1,7 @@
 import { badInput, conflict, createDeviceToken, notFound, requireTenant, validate, validId } from '@ump/core';
 import type { Prisma } from '@ump/db';
 import type { DeviceContext } from '../../context';
-import { deviceCredentialCacheKey } from '@ump/core';
+import { deviceCredentialCacheKey, deviceCredentialRevokedChannel } from '@ump/core';
 import { deviceLastSeenKey } from '@ump/core';
 import { deviceStore } from '../../data/devices';
 import { attributes, createDeviceInput, updateDeviceInput } from '../inputs';
@@ -47,6 +47,7 @@ export async function deleteDevice(_: unknown, args: { id: string }, ctx: Device
   const removed = await deviceStore.remove(ctx.db, id);
   if (!removed) throw notFound('Device', 'id');
   await evict(ctx, [...(removed.tokenHash ? [deviceCredentialCacheKey(removed.tokenHash)] : []), deviceLastSeenKey(id)]);
+  if (removed.tokenHash) await announceRevoked(ctx, removed.tokenHash);
   return id;
 }
 
@@ -83,6 +84,7 @@ export async function rotateDeviceToken(_: unknown, args: { id: string }, ctx: D
   const rotated = await deviceStore.rotateToken(ctx.db, id, tokenHash);
   if (!rotated) throw notFound('Device', 'id');
   await evict(ctx, [deviceCredentialCacheKey(rotated.oldTokenHash)]);
+  await announceRevoked(ctx, rotated.oldTokenHash);
   const device = await ctx.loaders.device.load(id);
   return { device, accessToken: token };
 }
@@ -96,5 +98,17 @@ async function evict(ctx: DeviceContext, keys: string[]) {
     await ctx.deps.cache.del(...keys);
   } catch (error) {
     ctx.deps.logger.warn({ err: error }, 'could not evict device cache entries; they expire with their TTL');
+  }
+}
+
+/**
+ * Tells every intake that a token was revoked, so its live MQTT connections close at once.
+ * Logged, not thrown, like evict: connections re-check their token periodically anyway.
+ */
+async function announceRevoked(ctx: DeviceContext, tokenHash: string) {
+  try {
+    await ctx.deps.cache.publish(deviceCredentialRevokedChannel, tokenHash);
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error }, 'could not announce a revoked device token; open connections re-check it periodically');
   }
 }
