@@ -10,6 +10,7 @@ import type { Pipeline } from './pipeline';
 
 /** The one topic devices publish telemetry to (ThingsBoard's). */
 export const TELEMETRY_TOPIC = 'v1/devices/me/telemetry';
+const UPLINK_TOPICS = new Set([TELEMETRY_TOPIC, OTA_STATUS_TOPIC]);
 // Room for the fixed header, the topic and the packet id beside a maxBodyBytes payload.
 const PACKET_OVERHEAD = 64 * 1024;
 
@@ -172,6 +173,7 @@ export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger,
     /** Starts the broker, binds the port (0 picks a free one) and resolves with it; rejects with the listen error. */
     async listen(port: number, host: string): Promise<number> {
       broker = await Aedes.createBroker(options);
+      skipRoutingOfUplinks(broker);
       broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'mqtt client error'));
       broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'mqtt connection error'));
       broker.on('client', remember);
@@ -199,3 +201,21 @@ export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger,
   };
 }
 
+/**
+ * Devices' publishes to the uplink topics are handled (and acknowledged) in authorizePublish;
+ * nobody may subscribe to those topics, so aedes routing them on — subscription matching,
+ * the retained store, offline queues — does nothing but cost: about a tenth of the intake's
+ * thread at 10,000 devices (measured). Everything else (OTA downlink, $SYS) is routed as before.
+ */
+function skipRoutingOfUplinks(broker: Aedes): void {
+  // aedes calls publish(packet, client, done) for clients' packets; its typings only show
+  // the public publish(packet, done).
+  type Publish = (packet: PublishPacket, client: Client | null | Done, done?: Done) => void;
+  type Done = (error?: Error) => void;
+  const target = broker as unknown as { publish: Publish };
+  const route = target.publish.bind(broker);
+  target.publish = (packet, client, done) => {
+    if (client && typeof client === 'object' && UPLINK_TOPICS.has(packet.topic)) return void process.nextTick(() => done?.());
+    route(packet, client, done);
+  };
+}
