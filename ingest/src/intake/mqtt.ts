@@ -10,6 +10,7 @@ import type { Pipeline } from './pipeline';
 
 /** The one topic devices publish telemetry to (ThingsBoard's). */
 export const TELEMETRY_TOPIC = 'v1/devices/me/telemetry';
+/** What devices may publish to; nobody may subscribe to these. */
 const UPLINK_TOPICS = new Set([TELEMETRY_TOPIC, OTA_STATUS_TOPIC]);
 // Room for the fixed header, the topic and the packet id beside a maxBodyBytes payload.
 const PACKET_OVERHEAD = 64 * 1024;
@@ -110,9 +111,10 @@ export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger,
   };
   const forget = (client: Client) => {
     const session = sessions.get(client);
-    const clients = session && byTokenHash.get(session.tokenHash);
+    if (!session) return;
+    const clients = byTokenHash.get(session.tokenHash);
     clients?.delete(client);
-    if (clients?.size === 0) byTokenHash.delete(session!.tokenHash);
+    if (clients?.size === 0) byTokenHash.delete(session.tokenHash);
   };
 
   /** Closes the live connections of a revoked token at once, without waiting for their re-check. */
@@ -137,7 +139,7 @@ export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger,
     const startedAt = performance.now();
     const session = client && sessions.get(client);
     if (!session) return new Error('not authenticated');
-    if (packet.topic !== TELEMETRY_TOPIC && packet.topic !== OTA_STATUS_TOPIC) {
+    if (!UPLINK_TOPICS.has(packet.topic)) {
       pipeline.count('mqtt', 'forbidden_topic');
       return new Error(`publishing to "${packet.topic}" is not allowed; devices publish to ${TELEMETRY_TOPIC} or ${OTA_STATUS_TOPIC}`);
     }
