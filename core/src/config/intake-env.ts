@@ -41,6 +41,8 @@ export const intakeEnv = z.object({
   INTAKE_CREDENTIAL_CACHE_MS: positive.optional(),
   /** How often a live MQTT connection re-checks its token, in ms; default 5000. */
   INTAKE_CREDENTIAL_RECHECK_MS: positive.optional(),
+  /** Telemetry messages the bus may hold unconsumed before the intake holds back (MQTT) and answers 503 (HTTP); default 100000. */
+  INTAKE_MAX_BUFFERED: positive.optional(),
   /** Retention per tenant plan; default `free=30,standard=365,enterprise=1825`. */
   INTAKE_PLAN_RETENTION_DAYS: planRetention.optional(),
 });

@@ -101,6 +101,13 @@ export interface EventBus {
    * `fromBeginning`. Batches are delivered asynchronously. Rejects when the bus is closed.
    */
   subscribe(options: SubscribeOptions): Promise<BusSubscription>;
+  /**
+   * Messages of `topic` this process holds in memory and has not handed off: on the
+   * in-process bus those some consumer group has not committed yet (with no group, all it
+   * retains), on Kafka the publishes still waiting for the broker. A producer that can
+   * outrun its consumers (the intake) watches it to slow down before memory runs out.
+   */
+  buffered(topic: string): number;
   /** Stops every subscription (waiting for batches in progress) and rejects later calls. Idempotent. */
   close(): Promise<void>;
   /**

@@ -118,6 +118,13 @@ describeWith('kafka')('kafka bus', () => {
     expect(Object.values(await committed('latest')).every((offset) => BigInt(offset) >= 0n)).toBe(true);
   });
 
+  test('counts publishes as buffered until the broker acknowledged them', async () => {
+    const publishing = bus.publish(topic, ['a', 'b', 'c'].map((value) => ({ key: value, value })));
+    expect(bus.buffered(topic)).toBe(3);
+    await publishing;
+    expect(bus.buffered(topic)).toBe(0);
+  });
+
   test('creates topics with the configured partitions, under the prefix, once', async () => {
     const five = makeBus({ partitions: 5 });
     await five.ensureTopics([topic, topic]);

@@ -168,6 +168,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       await withTimeout(send, publishTimeoutMs, () => new Error(`kafka did not acknowledge ${messages.length} message(s) to ${topic} within ${publishTimeoutMs} ms (brokers ${brokers.join(',')})`));
     },
 
+    buffered: (topic) => batcher.pending(topic),
+
     async subscribe(subscribeOptions) {
       open();
       assertSubscribeOptions(subscribeOptions);

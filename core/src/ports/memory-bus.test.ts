@@ -29,6 +29,26 @@ describe('memory bus', () => {
     await bus.close();
   });
 
+  it('counts as buffered what the slowest group has not committed, or with no group everything retained', async () => {
+    const bus = createMemoryBus({ partitions: 2 });
+    const publish = (n: number) => bus.publish('t.v1', Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: i })));
+    expect(bus.buffered('t.v1')).toBe(0);
+    await publish(4);
+    expect(bus.buffered('t.v1')).toBe(4);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let fastSeen = 0;
+    await bus.subscribe({ topic: 't.v1', groupId: 'fast', fromBeginning: true, handleBatch: async (batch) => void (fastSeen += batch.messages.length) });
+    await bus.subscribe({ topic: 't.v1', groupId: 'slow', handleBatch: () => held });
+    await publish(3);
+    await eventually(() => fastSeen === 7);
+    expect(bus.buffered('t.v1')).toBe(3);
+    expect(bus.buffered('other.v1')).toBe(0);
+    release();
+    await eventually(() => bus.buffered('t.v1') === 0);
+    await bus.close();
+  });
+
   it('redelivers a failed batch as exactly the same messages, to a member that joined since too', async () => {
     // The telemetry writer's in-process path dedupes by a batch's messages and relies on this.
     const bus = createMemoryBus({ partitions: 1, maxBatchSize: 10, retryBackoffMs: 20, onError: () => undefined });

@@ -211,6 +211,16 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       for (const group of topic.groups.values()) schedule(topic, group);
     },
 
+    buffered(topicName) {
+      const topic = topics.get(topicName);
+      if (!topic) return 0;
+      const groups = [...topic.groups.values()];
+      return topic.log.reduce((sum, { base, messages }, partition) => {
+        const consumed = groups.length === 0 ? base : Math.min(...groups.map((group) => group.cursors[partition]!.committed));
+        return sum + base + messages.length - consumed;
+      }, 0);
+    },
+
     async subscribe({ topic: topicName, groupId, fromBeginning = false, handleBatch, linger }) {
       open();
       assertSubscribeOptions({ topic: topicName, groupId, handleBatch, linger });

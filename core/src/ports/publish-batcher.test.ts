@@ -65,4 +65,18 @@ describe('publish batcher', () => {
     void publishOne(batcher, 'b', '2');
     expect(requests.map((r) => [r.topic, r.values])).toEqual([['a', ['1']], ['b', ['2']]]);
   });
+
+  it('counts per topic what is queued or in flight until its request settles', async () => {
+    const { requests, send } = heldSend();
+    const batcher = createPublishBatcher(send);
+    const sent = [publishOne(batcher, 't', 'a'), batcher.publish('t', ['b', 'c'], ['b', 'c']), publishOne(batcher, 'u', 'd')];
+    expect([batcher.pending('t'), batcher.pending('u'), batcher.pending('other')]).toEqual([3, 1, 0]);
+    requests[0]!.release();
+    await settle();
+    expect(batcher.pending('t')).toBe(2);
+    requests[1]!.release(new Error('broker gone'));
+    requests[2]!.release();
+    await Promise.allSettled(sent);
+    expect([batcher.pending('t'), batcher.pending('u')]).toEqual([0, 0]);
+  });
 });

@@ -21,6 +21,13 @@ interface Waiting<M> {
  */
 export function createPublishBatcher<M>(send: (topic: string, messages: M[], values: string[]) => Promise<void>, maxRequestBytes = 512 * 1024) {
   const topics = new Map<string, Waiting<M>[]>();
+  /** Messages per topic published and not yet acknowledged or failed. */
+  const pending = new Map<string, number>();
+  const settle = (topic: string, count: number) => {
+    const left = (pending.get(topic) ?? 0) - count;
+    if (left > 0) pending.set(topic, left);
+    else pending.delete(topic);
+  };
 
   const drain = async (topic: string, queue: Waiting<M>[]) => {
     while (queue.length > 0) {
@@ -33,12 +40,16 @@ export function createPublishBatcher<M>(send: (topic: string, messages: M[], val
         for (const waiting of request) waiting.resolve();
       } catch (error) {
         for (const waiting of request) waiting.reject(error);
+      } finally {
+        settle(topic, request.reduce((n, waiting) => n + waiting.messages.length, 0));
       }
     }
     topics.delete(topic);
   };
 
   return {
+    /** Messages published to `topic` and not yet acknowledged or failed, the one in flight included. */
+    pending: (topic: string) => pending.get(topic) ?? 0,
     /** Resolves once the messages are acknowledged; `values` are the encoded messages, in order. */
     publish(topic: string, messages: M[], values: string[]): Promise<void> {
       return new Promise<void>((resolve, reject) => {
@@ -49,6 +60,7 @@ export function createPublishBatcher<M>(send: (topic: string, messages: M[], val
           resolve,
           reject,
         };
+        pending.set(topic, (pending.get(topic) ?? 0) + messages.length);
         const queue = topics.get(topic);
         if (queue) return void queue.push(waiting);
         const fresh = [waiting];

@@ -50,6 +50,14 @@ export const intakeConfigSchema = z.object({
    * an eighth of the intake's thread at 10,000 devices (measured).
    */
   credentialRecheckMs: positiveInt.default(5_000),
+  /**
+   * Admission control: once the bus holds this many telemetry messages its consumers have
+   * not taken (in-process: the writer or the rule worker is behind; Kafka: the broker has
+   * not acknowledged them), MQTT publishes wait unacknowledged and HTTP answers 503, until
+   * the backlog is under half of it. Default 100,000: about ten seconds at 10,000 msg/s,
+   * and tens of megabytes of memory.
+   */
+  maxBuffered: positiveInt.default(100_000),
   /** Retention days per tenant plan; a plan not listed sends no retentionDays (the store's default). */
   planRetentionDays: z.record(z.string(), positiveInt).default({ free: 30, standard: 365, enterprise: 1825 }),
   /** How often silent devices are looked for (offline events). Default 1 s. */
@@ -74,6 +82,7 @@ export function intakeConfigFromEnv(env: IntakeEnv): IntakeConfigInput {
     maxAgeMs: env.INTAKE_MAX_AGE_MS,
     credentialCacheMs: env.INTAKE_CREDENTIAL_CACHE_MS,
     credentialRecheckMs: env.INTAKE_CREDENTIAL_RECHECK_MS,
+    maxBuffered: env.INTAKE_MAX_BUFFERED,
     planRetentionDays: env.INTAKE_PLAN_RETENTION_DAYS,
   });
 }

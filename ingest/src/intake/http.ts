@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { DeviceCredential } from './credentials';
 import type { OtaServices } from './ota';
 import { createOtaHttpRoutes } from './ota/routes';
+import type { OverloadGate } from './overload';
 import type { Pipeline } from './pipeline';
 
 /** The canonical route; ThingsBoard's `/api/v1/{accessToken}/telemetry` is served by it too. */
@@ -17,6 +18,8 @@ export interface IntakeHttpOptions {
   logger: Logger;
   maxBodyBytes: number;
   ota: OtaServices;
+  /** Admission control: telemetry is refused with 503 while it is closed. */
+  overload: Pick<OverloadGate, 'overloaded'>;
 }
 
 /**
@@ -29,11 +32,12 @@ export interface IntakeHttpOptions {
  *   dead-lettered);
  * - 401 for a missing or unknown token, 405 for another method, 429 with `Retry-After`
  *   when the device or its tenant is over its rate, 503 with `Retry-After` when the
- *   database (credential lookup) or the event bus is unavailable.
+ *   database (credential lookup) or the event bus is unavailable, or the intake is
+ *   overloaded (see overload.ts).
  * Authentication and rate limits are checked before the body is read. The device's OTA
  * routes (`/api/v1/ota/...`, see ota/routes.ts) authenticate and count the same way.
  */
-export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes, ota }: IntakeHttpOptions) {
+export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes, ota, overload }: IntakeHttpOptions) {
   /** The request's authenticated, admitted device; null once it answered 401, 429 or 503. */
   const admitDevice = async (req: IncomingMessage, res: ServerResponse): Promise<DeviceCredential | null> => {
     const token = bearerToken(req.headers.authorization);
@@ -72,6 +76,10 @@ export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes, ota
       pipeline.count('http', 'too_large');
       // The rest of the body stays unread, so the connection cannot be reused.
       return sendJson(res, 413, { error: `Body larger than ${maxBodyBytes} bytes` }, { connection: 'close' });
+    }
+    if (overload.overloaded) {
+      pipeline.count('http', 'overloaded');
+      return sendJson(res, 503, { error: 'The intake is overloaded: telemetry is being written more slowly than it arrives; retry later' }, { 'retry-after': '1' });
     }
     const outcome = await pipeline.accept('http', device, body, startedAt);
     if (outcome.kind === 'accepted') return sendJson(res, 202, { accepted: outcome.points });

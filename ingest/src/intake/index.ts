@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ArtifactStore, Cache, EventBus, Logger, Metrics } from '@ump/core';
+import { telemetryTopic, type ArtifactStore, type Cache, type EventBus, type Logger, type Metrics } from '@ump/core';
 import type { PrismaClient } from '@ump/db';
 import { intakeConfigSchema, type IntakeConfig, type IntakeConfigInput } from './config';
 import { createConnectivityTracker } from './connectivity';
@@ -8,6 +8,7 @@ import { createIntakeHttp } from './http';
 import { createIntakeMetrics } from './metrics';
 import { createIntakeMqtt } from './mqtt';
 import { createOtaServices } from './ota';
+import { createOverloadGate } from './overload';
 import { createPipeline } from './pipeline';
 import { createRateLimiter } from './rate-limit';
 
@@ -101,12 +102,31 @@ export function createIntake(deps: IntakeDeps): Intake {
     limits: config,
     maxBodyBytes: config.maxBodyBytes,
   });
-  const http = createIntakeHttp({ pipeline, registry: deps.metrics.registry, logger, maxBodyBytes: config.maxBodyBytes, ota });
-  const mqtt = createIntakeMqtt({ pipeline, cache, credentialRecheckMs: config.credentialRecheckMs, logger, maxBodyBytes: config.maxBodyBytes, ota });
+  const overload = createOverloadGate({
+    buffered: () => bus.buffered(telemetryTopic.name),
+    maxBuffered: config.maxBuffered,
+    logger,
+    onSample({ overloaded, buffered }) {
+      metrics.busBuffered.set(buffered);
+      metrics.overloaded.set(overloaded ? 1 : 0);
+    },
+  });
+  const http = createIntakeHttp({ pipeline, registry: deps.metrics.registry, logger, maxBodyBytes: config.maxBodyBytes, ota, overload });
+  const mqtt = createIntakeMqtt({
+    pipeline,
+    cache,
+    credentialRecheckMs: config.credentialRecheckMs,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    ota,
+    overload,
+    onHeld: () => metrics.held.inc(),
+  });
   let stopping: Promise<void> | undefined;
 
   const stop = () => {
     stopping ??= (async () => {
+      overload.stop();
       await Promise.all([mqtt.close(), http.close(), ota.downlink.stop()]);
       await connectivity.stop();
     })();
@@ -122,6 +142,7 @@ export function createIntake(deps: IntakeDeps): Intake {
         const httpPort = await listen(() => http.listen(config.httpPort, config.host), 'HTTP', 'INTAKE_HTTP_PORT', config.httpPort);
         const mqttPort = await listen(() => mqtt.listen(config.mqttPort, config.host), 'MQTT', 'MQTT_PORT', config.mqttPort);
         connectivity.start();
+        overload.start();
         logger.info({ httpPort, mqttPort, host: config.host }, 'device intake listening');
         return { httpPort, mqttPort };
       } catch (error) {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** How a device reached the intake. */
 export type Protocol = 'http' | 'mqtt';
@@ -11,7 +11,8 @@ export type RejectReason =
   | 'too_large'
   | 'too_many_points'
   | 'forbidden_topic'
-  | 'bus_unavailable';
+  | 'bus_unavailable'
+  | 'overloaded';
 
 /**
  * The intake's Prometheus metrics, registered on `registry`. Registering twice on one
@@ -42,6 +43,22 @@ export function createIntakeMetrics(registry: Registry) {
       help: 'From arrival of a request or publish until the event bus accepted its points',
       labelNames: ['protocol'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    // Admission control (overload.ts).
+    busBuffered: new Gauge({
+      name: 'ump_intake_bus_buffered_messages',
+      help: 'telemetry.v1 messages this process holds that a consumer has not committed (in-process bus) or Kafka has not acknowledged',
+      registers: [registry],
+    }),
+    overloaded: new Gauge({
+      name: 'ump_intake_overloaded',
+      help: '1 while the bus holds INTAKE_MAX_BUFFERED messages or more: MQTT publishes wait, HTTP answers 503',
+      registers: [registry],
+    }),
+    held: new Counter({
+      name: 'ump_intake_held_total',
+      help: 'MQTT publishes that waited for the intake to leave overload before being accepted',
       registers: [registry],
     }),
     deviceEvents: new Counter({

@@ -5,6 +5,7 @@ import type { DeviceCredential } from './credentials';
 import { limitMqttPackets } from './mqtt-frames';
 import type { OtaServices } from './ota';
 import { createOtaMqttDownlink } from './ota/mqtt';
+import type { OverloadGate } from './overload';
 import { OTA_STATUS_TOPIC } from './ota/protocol';
 import type { Pipeline } from './pipeline';
 
@@ -14,6 +15,9 @@ export const TELEMETRY_TOPIC = 'v1/devices/me/telemetry';
 const UPLINK_TOPICS = new Set([TELEMETRY_TOPIC, OTA_STATUS_TOPIC]);
 // Room for the fixed header, the topic and the packet id beside a maxBodyBytes payload.
 const PACKET_OVERHEAD = 64 * 1024;
+
+/** aedes' own flow control, missing from its typings: a paused client reads no further packets. */
+type Pausable = Client & { pause(): void; resume(): void };
 
 // MQTT 3.1.1 CONNACK return codes.
 const SERVER_UNAVAILABLE = 3;
@@ -29,6 +33,10 @@ export interface IntakeMqttOptions {
   logger: Logger;
   maxBodyBytes: number;
   ota: OtaServices;
+  /** Admission control: telemetry publishes wait while it is closed. */
+  overload: Pick<OverloadGate, 'wait'>;
+  /** Counts a publish that had to wait. */
+  onHeld: () => void;
 }
 
 /**
@@ -46,6 +54,9 @@ export interface IntakeMqttOptions {
  *   device subgraph announces it, and re-checked through the credential cache every
  *   credentialRecheckMs in case a notice is lost, not per message), a bus failure
  *   (unacknowledged QoS 1 messages are then resent by the client after reconnecting).
+ * - Overload (the bus holds too much, see overload.ts): a telemetry publish waits, without
+ *   PUBACK, and the connection is not read further until the backlog shrinks; nothing is
+ *   refused or dropped, the devices are slowed down through TCP.
  * - OTA: PUBLISH to `v1/devices/me/ota/status` is a status report, handled like telemetry
  *   (PUBACK after the bus accepted it; a malformed one dead-lettered and acknowledged).
  *   SUBSCRIBE to `v1/devices/me/ota` (QoS 0 or 1, 2 is granted as 1) receives the pending
@@ -60,7 +71,7 @@ interface Session {
   checkedAt: number;
 }
 
-export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger, maxBodyBytes, ota }: IntakeMqttOptions) {
+export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger, maxBodyBytes, ota, overload, onHeld }: IntakeMqttOptions) {
   const sessions = new WeakMap<Client, Session>();
   // The live connections of each token, by its hash: what a revocation notice names.
   const byTokenHash = new Map<string, Set<Client>>();
@@ -143,6 +154,24 @@ export function createIntakeMqtt({ pipeline, cache, credentialRecheckMs, logger,
       pipeline.count('mqtt', 'forbidden_topic');
       return new Error(`publishing to "${packet.topic}" is not allowed; devices publish to ${TELEMETRY_TOPIC} or ${OTA_STATUS_TOPIC}`);
     }
+    const held = packet.topic === TELEMETRY_TOPIC ? overload.wait() : undefined;
+    if (!held) return acceptPublish(session, packet, startedAt);
+    // aedes would go on reading the connection's next packets meanwhile (and hold each in
+    // memory): paused, they wait in the socket, and TCP slows the device down. Reading
+    // resumes once this one is on the bus, so the device's messages keep their order.
+    onHeld();
+    const paused = client as Pausable;
+    paused.pause();
+    try {
+      await held;
+      return await acceptPublish(session, packet, startedAt);
+    } finally {
+      paused.resume();
+    }
+  };
+
+  /** Checks the device and its rate, then publishes the payload; the Error refuses the PUBACK. */
+  const acceptPublish = async (session: Session, packet: PublishPacket, startedAt: number): Promise<Error | null> => {
     const device = await currentDevice(session);
     if (!device) return new Error('the device access token was revoked');
     const admission = await pipeline.admit('mqtt', device);

@@ -34,6 +34,7 @@ export function recordingBus(inner: EventBus): { bus: EventBus; published: Publi
       return inner.publish(topic, messages);
     },
     subscribe: (options) => inner.subscribe(options),
+    buffered: (topic) => inner.buffered(topic),
     close: () => inner.close(),
   };
   return { bus, published };

@@ -24,6 +24,7 @@ describe('restart safety', () => {
     const lossy: EventBus = {
       publish: (topic, messages) => (losing && topic === otaCommandsTopic.name ? Promise.reject(new Error('crashed')) : bus.publish(topic, messages)),
       subscribe: (options) => bus.subscribe(options),
+      buffered: (topic) => bus.buffered(topic),
       close: () => bus.close(),
     };
     const h = await harness(prisma(), { devices: 6, spec: { stages: [{ percent: 50 }, { percent: 100 }] }, bus: lossy });
