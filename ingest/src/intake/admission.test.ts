@@ -44,6 +44,8 @@ describe('intake admission control', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(refused.body.error).toMatch(/overloaded/);
+    // Shed before any work: not even the token is looked at.
+    expect((await postTelemetry(r.httpUrl, 'not-a-token', { refused: 2 })).status).toBe(503);
 
     const client = await mqtt.connectAsync(r.mqttUrl, { username: device.token, reconnectPeriod: 0 });
     try {

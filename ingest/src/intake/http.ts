@@ -33,7 +33,7 @@ export interface IntakeHttpOptions {
  * - 401 for a missing or unknown token, 405 for another method, 429 with `Retry-After`
  *   when the device or its tenant is over its rate, 503 with `Retry-After` when the
  *   database (credential lookup) or the event bus is unavailable, or the intake is
- *   overloaded (see overload.ts).
+ *   overloaded (see overload.ts; checked first, before the token).
  * Authentication and rate limits are checked before the body is read. The device's OTA
  * routes (`/api/v1/ota/...`, see ota/routes.ts) authenticate and count the same way.
  */
@@ -69,6 +69,11 @@ export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes, ota
   const telemetry = async (req: IncomingMessage, res: ServerResponse) => {
     const startedAt = performance.now();
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST' }, { allow: 'POST' });
+    // Shed load before any work: no credential lookup, no rate-limit charge, no body to parse.
+    if (overload.overloaded) {
+      pipeline.count('http', 'overloaded');
+      return sendJson(res, 503, { error: 'The intake is overloaded: telemetry is being written more slowly than it arrives; retry later' }, { 'retry-after': '1' });
+    }
     const device = await admitDevice(req, res);
     if (!device) return;
     const body = await readBody(req, maxBodyBytes);
@@ -76,10 +81,6 @@ export function createIntakeHttp({ pipeline, registry, logger, maxBodyBytes, ota
       pipeline.count('http', 'too_large');
       // The rest of the body stays unread, so the connection cannot be reused.
       return sendJson(res, 413, { error: `Body larger than ${maxBodyBytes} bytes` }, { connection: 'close' });
-    }
-    if (overload.overloaded) {
-      pipeline.count('http', 'overloaded');
-      return sendJson(res, 503, { error: 'The intake is overloaded: telemetry is being written more slowly than it arrives; retry later' }, { 'retry-after': '1' });
     }
     const outcome = await pipeline.accept('http', device, body, startedAt);
     if (outcome.kind === 'accepted') return sendJson(res, 202, { accepted: outcome.points });
