@@ -14,6 +14,7 @@ import {
 import { benchUsage, parseBenchArgs, type BenchOptions } from './args';
 import { createE2eProbe } from './e2e';
 import { describeStartedPlatform, startPlatform, type StartedPlatform } from './platform';
+import { createPipelineMeter, readCounters } from './pipeline';
 import { procReader, sampleProcess, selfReader, summarize } from './proc-stats';
 import { commandLine, renderReport, reportStem, type BenchResult } from './report';
 import { createSteadyMeter } from './steady';
@@ -67,6 +68,7 @@ async function bench(options: BenchOptions, platform: StartedPlatform | undefine
   const platformPid = platform?.pid ?? options.platformPid;
   if (platformPid) samplers.unshift({ name: 'platform', sampler: sampleProcess(procReader(platformPid)) });
   const steady = createSteadyMeter(options.warmupSeconds * 1000);
+  const pipeline = createPipelineMeter(() => readCounters(sim.apiUrl));
   const window = { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
   let latest: ProgressSnapshot | undefined;
   let probe: ReturnType<typeof createE2eProbe> | undefined;
@@ -78,6 +80,8 @@ async function bench(options: BenchOptions, platform: StartedPlatform | undefine
     onProgress: (snapshot) => {
       latest = snapshot;
       steady.record(snapshot);
+      if (snapshot.phase === 'sending') pipeline.sendingStarted();
+      else if (snapshot.phase === 'draining' || snapshot.phase === 'done') pipeline.sendingEnded();
       // CPU and memory count over the same steady window as the throughput.
       if (snapshot.phase === 'sending' && snapshot.sendingMs >= options.warmupSeconds * 1000) {
         window.from = Math.min(window.from, performance.now());
@@ -130,6 +134,7 @@ async function bench(options: BenchOptions, platform: StartedPlatform | undefine
     stats,
     steady: steadyState,
     e2e,
+    pipeline: await pipeline.result(),
     processes,
     svgFile,
     command: commandLine(process.argv.slice(2)),

@@ -54,6 +54,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     stats,
     steady: { fromSeconds: 10, toSeconds: 59, msgsPerSec: 10_050, dataPointsPerSec: 30_150, latency: histogram([1, 2, 3, 4]), maxLagMs: 12 },
     e2e: { latency: histogram([80, 120]), sampled: 2, timedOut: 0, errors: {}, pollMs: 25 },
+    pipeline: { seconds: 60, acknowledged: 600_000, stored: 240_000 },
     processes: [{ name: 'platform', summary: { samples: 50, avgCpuPercent: 150, maxCpuPercent: 190, avgRssBytes: 2 ** 30, maxRssBytes: 2 ** 31 } }],
     svgFile: 'ingest-mqtt-10000d-2026-11-27T10-00-00Z.svg',
     command: 'npm run bench:ingest -- --devices 10000 --start-platform',
@@ -96,7 +97,18 @@ describe('renderReport', () => {
       }),
     );
     expect(md).toContain('not measured: Cannot query field "series"');
+    expect(renderReport(result({ pipeline: { unavailable: 'GET /metrics answered 404' } }))).toContain(
+      '| stored by the writer while sending | not measured: GET /metrics answered 404 |',
+    );
     expect(md).toContain('⚠️ 4 s: the generator could not keep up');
+  });
+});
+
+describe('pipeline rows', () => {
+  it("show what the platform acknowledged and stored while the devices sent, and at what rate", () => {
+    const md = renderReport(result());
+    expect(md).toContain('| acknowledged by the platform while sending (its own count) | 600,000 messages, 10,000 msg/s over 60.0 s |');
+    expect(md).toContain('| stored by the writer while sending | **240,000 messages, 4,000 msg/s over 60.0 s** |');
   });
 });
 

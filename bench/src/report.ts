@@ -1,6 +1,7 @@
 import { formatFailures, type HistogramSummary, type SimulationStats } from '@ump/ingest/src/simulator';
 import type { BenchOptions } from './args';
 import type { E2eResult } from './e2e';
+import type { PipelineCounts } from './pipeline';
 import type { ProcSummary } from './proc-stats';
 import type { SteadyState } from './steady';
 import { formatMs } from './svg';
@@ -15,6 +16,8 @@ export interface BenchResult {
   stats: SimulationStats;
   steady: SteadyState | undefined;
   e2e: E2eResult | undefined;
+  /** The platform's own counts while the devices were sending (see pipeline.ts). */
+  pipeline: PipelineCounts | { unavailable: string };
   processes: Array<{ name: string; summary: ProcSummary }>;
   /** File name of the latency histogram SVG, next to the report. */
   svgFile: string;
@@ -70,6 +73,7 @@ export function renderReport(r: BenchResult): string {
   }
   rows.push(['accept latency p50 / p95 / p99 / max (whole run)', `${quantiles(whole)} (${int(whole.count)} messages)`]);
   rows.push(['end-to-end latency p50 / p95 / p99 / max', e2eCell(e2e)]);
+  rows.push(...pipelineRows(r.pipeline));
   for (const p of r.processes) {
     rows.push([`CPU ${p.name} (avg / max, 100 % = 1 core)`, `${p.summary.avgCpuPercent.toFixed(0)} % / ${p.summary.maxCpuPercent.toFixed(0)} %`]);
     rows.push([`RSS ${p.name} (avg / max)`, `${mb(p.summary.avgRssBytes)} / ${mb(p.summary.maxRssBytes)}`]);
@@ -130,6 +134,16 @@ export function renderReport(r: BenchResult): string {
 function lagCell(ms: number): string {
   if (ms < 1_000) return formatMs(ms);
   return `⚠️ ${formatMs(ms)}: the generator could not keep up, so throughput and latency understate the platform`;
+}
+
+function pipelineRows(p: BenchResult['pipeline']): Array<[string, string]> {
+  const what = ['acknowledged by the platform while sending (its own count)', 'stored by the writer while sending'];
+  if ('unavailable' in p) return what.map((label) => [label, `not measured: ${p.unavailable}`]);
+  const rate = (n: number) => `${int(n)} messages, ${int(n / Math.max(p.seconds, 0.001))} msg/s over ${p.seconds.toFixed(1)} s`;
+  return [
+    [what[0]!, rate(p.acknowledged)],
+    [what[1]!, `**${rate(p.stored)}**`],
+  ];
 }
 
 function e2eCell(e2e: E2eResult | undefined): string {
