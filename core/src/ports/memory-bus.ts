@@ -121,11 +121,15 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     });
   };
 
+  // Where every group has committed in a partition; undefined without a group.
+  const committedByAll = (topic: Topic, partition: number): number | undefined =>
+    topic.groups.size === 0 ? undefined : Math.min(...[...topic.groups.values()].map((group) => group.cursors[partition]!.committed));
+
   // Drops what every group has consumed, beyond `retainConsumed`, a chunk at a time.
   const trim = (topic: Topic, partition: number) => {
-    if (retainConsumed === Infinity || topic.groups.size === 0) return;
+    const consumed = committedByAll(topic, partition);
+    if (retainConsumed === Infinity || consumed === undefined) return;
     const part = topic.log[partition]!;
-    const consumed = Math.min(...[...topic.groups.values()].map((group) => group.cursors[partition]!.committed));
     const drop = consumed - retainConsumed - part.base;
     if (drop < Math.max(1, Math.min(retainConsumed, 1_000))) return;
     part.messages.splice(0, drop);
@@ -214,11 +218,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     buffered(topicName) {
       const topic = topics.get(topicName);
       if (!topic) return 0;
-      const groups = [...topic.groups.values()];
-      return topic.log.reduce((sum, { base, messages }, partition) => {
-        const consumed = groups.length === 0 ? base : Math.min(...groups.map((group) => group.cursors[partition]!.committed));
-        return sum + base + messages.length - consumed;
-      }, 0);
+      return topic.log.reduce((sum, { base, messages }, partition) => sum + base + messages.length - (committedByAll(topic, partition) ?? base), 0);
     },
 
     async subscribe({ topic: topicName, groupId, fromBeginning = false, handleBatch, linger }) {

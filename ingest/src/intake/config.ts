@@ -53,9 +53,9 @@ export const intakeConfigSchema = z.object({
   /**
    * Admission control: once the bus holds this many telemetry messages its consumers have
    * not taken (in-process: the writer or the rule worker is behind; Kafka: the broker has
-   * not acknowledged them), MQTT publishes wait unacknowledged and HTTP answers 503, until
-   * the backlog is under half of it. Default 100,000: about ten seconds at 10,000 msg/s,
-   * and tens of megabytes of memory.
+   * not acknowledged them), MQTT publishes wait unacknowledged and HTTP answers 503; waiting
+   * publishes go through as the consumers make room. Default 100,000: about ten seconds at
+   * 10,000 msg/s, and tens of megabytes of memory.
    */
   maxBuffered: positiveInt.default(100_000),
   /** Retention days per tenant plan; a plan not listed sends no retentionDays (the store's default). */

@@ -8,7 +8,7 @@ export interface OverloadGateOptions {
   maxBuffered: number;
   /** How often `buffered` is sampled; default 20 ms. */
   checkEveryMs?: number;
-  /** Told about each change (and every sample, for a gauge). */
+  /** Told every sample (for the gauges). */
   onSample?: (sample: { overloaded: boolean; buffered: number }) => void;
   logger: Logger;
 }
@@ -17,7 +17,7 @@ export interface OverloadGateOptions {
 export interface OverloadGate {
   /** True while closed: HTTP then answers 503. */
   readonly overloaded: boolean;
-  /** Undefined while open; else resolves once it opens again (or stops). MQTT waits on it. */
+  /** Undefined while open; else resolves when this waiter's turn comes (or the gate stops). MQTT waits on it. */
   wait(): Promise<void> | undefined;
   start(): void;
   /** Stops sampling and lets every waiter through. Idempotent. */
@@ -41,7 +41,7 @@ export function createOverloadGate(opts: OverloadGateOptions): OverloadGate {
   const { buffered, maxBuffered, checkEveryMs = 20, onSample, logger } = opts;
   let overloaded = false;
   let since = 0;
-  let waiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
 
   const release = (count: number) => {
@@ -51,14 +51,14 @@ export function createOverloadGate(opts: OverloadGateOptions): OverloadGate {
   const check = () => {
     const held = buffered();
     release(Math.max(0, maxBuffered - held));
-    const now = held >= maxBuffered || waiters.length > 0;
-    if (now && !overloaded) {
+    const closed = held >= maxBuffered || waiters.length > 0;
+    if (closed && !overloaded) {
       since = Date.now();
       logger.warn({ buffered: held, maxBuffered }, 'intake overloaded: consumers are behind; MQTT publishes wait and HTTP answers 503 until they catch up');
-    } else if (!now && overloaded) {
+    } else if (!closed && overloaded) {
       logger.warn({ buffered: held, overloadedMs: Date.now() - since }, 'intake no longer overloaded');
     }
-    overloaded = now;
+    overloaded = closed;
     onSample?.({ overloaded, buffered: held });
   };
 
