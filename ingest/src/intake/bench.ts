@@ -4,6 +4,7 @@
 // and HTTP load comes from a child process, so both compete for the same cores as they
 // would on one small host. Rate limits are raised out of the way: this measures the intake.
 import { spawn } from 'node:child_process';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import http from 'node:http';
 import mqtt from 'mqtt';
 import { createDeviceToken, createLogger, createMemoryBus, createMemoryCache, createMetrics, telemetryTopic } from '@ump/core';
@@ -24,7 +25,19 @@ async function runIntake(devices: number, perDevice: number, points: number, pro
   const bus = createMemoryBus();
   const cache = createMemoryCache();
   let received = 0;
-  await bus.subscribe({ topic: telemetryTopic.name, groupId: 'bench', handleBatch: async (batch) => void (received += batch.messages.length) });
+  // Event-loop use from the first message to the last: connecting and closing are left out.
+  let sending: EventLoopUtilization | undefined;
+  let sendingBusyMs = NaN;
+  let target = 0;
+  await bus.subscribe({
+    topic: telemetryTopic.name,
+    groupId: 'bench',
+    handleBatch: async (batch) => {
+      sending ??= performance.eventLoopUtilization();
+      received += batch.messages.length;
+      if (received === target) sendingBusyMs = performance.eventLoopUtilization(sending).active;
+    },
+  });
   const intake = createIntake({
     prisma: db.prisma,
     cache,
@@ -37,6 +50,9 @@ async function runIntake(devices: number, perDevice: number, points: number, pro
   for (const protocol of (['mqtt', 'http'] as const).filter((p) => protocols === 'both' || protocols === p)) {
     const url = protocol === 'mqtt' ? `mqtt://127.0.0.1:${mqttPort}` : `http://127.0.0.1:${httpPort}`;
     const before = received;
+    sending = undefined;
+    sendingBusyMs = NaN;
+    target = before + devices * perDevice * points;
     const child = spawn(process.execPath, [...process.execArgv, __filename, protocol, url, String(perDevice), String(points)], {
       stdio: ['pipe', 'inherit', 'inherit'],
     });
@@ -44,7 +60,9 @@ async function runIntake(devices: number, perDevice: number, points: number, pro
     await new Promise((resolve) => child.once('exit', resolve));
     // Every point was acknowledged already; the consumer drains the in-memory log after.
     await eventually(() => received - before === devices * perDevice * points, { timeoutMs: 60_000, what: 'the consumer' });
-    console.log(`  ${protocol}: all ${(received - before).toLocaleString('en-US')} points reached a bus consumer`);
+    // The intake's own cost, whatever the load generator in the child takes of the cores.
+    const perMessageUs = (sendingBusyMs * 1000) / (devices * perDevice);
+    console.log(`  ${protocol}: all ${(received - before).toLocaleString('en-US')} points reached a bus consumer; intake main thread busy ${perMessageUs.toFixed(1)} µs per message`);
   }
   await intake.stop();
   await bus.close();
