@@ -1,6 +1,6 @@
 import { eventBusContract } from './event-bus.contract';
 import type { BusErrorContext } from './event-bus';
-import { createMemoryBus } from './memory-bus';
+import { createMemoryBus, partitionOf } from './memory-bus';
 import { eventually } from '../testing/eventually';
 
 eventBusContract('memory', async (options) => createMemoryBus({ retryBackoffMs: 10, ...options }));
@@ -27,6 +27,16 @@ describe('memory bus', () => {
     // Back-offs of 20 then 40 ms (timers may fire a little early or late, never much early).
     expect(failures[2]!.at - failures[0]!.at).toBeGreaterThanOrEqual(55);
     await bus.close();
+  });
+
+  it('partitions by FNV-1a over the UTF-8 bytes of the key, ASCII or not', () => {
+    const fnv1a = (key: string) => [...Buffer.from(key, 'utf8')].reduce((hash, byte) => Math.imul(hash ^ byte, 0x01000193), 0x811c9dc5) >>> 0;
+    for (const key of ['', 'device-1', '0190a5b2-7c1d-7e3f-9a1b-2c3d4e5f6a7b', 'größe', 'd\u{1F600}']) {
+      for (const partitions of [1, 3, 7]) expect(partitionOf(key, partitions)).toBe(fnv1a(key) % partitions);
+    }
+    // Known FNV-1a 32-bit values, so a change to the function itself shows too.
+    expect(fnv1a('a')).toBe(0xe40c292c);
+    expect(partitionOf('a', 0x7fffffff)).toBe(0xe40c292c % 0x7fffffff);
   });
 
   it('counts as buffered what the slowest group has not committed, or with no group everything retained', async () => {

@@ -68,8 +68,22 @@ interface Topic {
   groups: Map<string, Group>;
 }
 
-/** FNV-1a over the key's UTF-8 bytes: stable across processes, unlike a per-process seed. */
-function partitionOf(key: string, partitions: number): number {
+/**
+ * FNV-1a over the key's UTF-8 bytes: stable across processes, unlike a per-process seed.
+ * Keys are device ids, ASCII, whose characters are their UTF-8 bytes: hashed without
+ * encoding them into a Buffer first, which was 2 % of the intake's time under load.
+ */
+export function partitionOf(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code > 0x7f) return utf8PartitionOf(key, partitions);
+    hash = Math.imul(hash ^ code, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
+function utf8PartitionOf(key: string, partitions: number): number {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(key, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193);
   return (hash >>> 0) % partitions;
