@@ -20,6 +20,7 @@ import {
 } from '@ump/ingest/src/simulator';
 import type { BackgroundMessage } from './alerts-background';
 import { renderAlertsReport, type AlertsBenchResult } from './alerts-report';
+import { fileStamp } from './report';
 import { openSubscribers } from './alerts-subscribers';
 import { describeStartedPlatform, startPlatform, type StartedPlatform } from './platform';
 import { procReader, sampleProcess, summarize } from './proc-stats';
@@ -314,7 +315,7 @@ async function bench(options: AlertsBenchOptions, platform: StartedPlatform | un
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU', node: process.version, loadBefore },
     svgFile: '',
   };
-  const stem = `alerts-${options.subscribers}s-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`;
+  const stem = `alerts-${options.subscribers}s-${fileStamp(startedAt)}`;
   result.svgFile = `${stem}.svg`;
   const l = latency.summary();
   const svg = histogramSvg(

@@ -42,9 +42,14 @@ export function commandLine(argv: string[]): string {
   return `npm run bench:ingest -- ${shown.join(' ')}`.trim();
 }
 
+/** A UTC time as a file name allows it, to the second: `2026-11-27T10-00-00Z`. */
+export function fileStamp(at: Date): string {
+  return at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
 /** The report's file name stem: `ingest-mqtt-10000d-2026-11-27T10-00-00Z`. */
 export function reportStem(protocol: string, devices: number, at: Date): string {
-  return `ingest-${protocol}-${devices}d-${at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`;
+  return `ingest-${protocol}-${devices}d-${fileStamp(at)}`;
 }
 
 /** The results as Markdown: a results table, the targets, parameters, machine and histogram. */

@@ -12,6 +12,7 @@ import { createClickHouseStore, createLogger, createMemoryBus, createMemoryCache
 import { createEmbeddedTestDatabase } from '@ump/db/src/testing';
 import { EMBEDDED_BUS_OPTIONS } from '@ump/gateway/src/embedded/bus-options';
 import { createRuleWorker, createTelemetryWriter } from '@ump/ingest';
+import { fileStamp } from './report';
 import { median, renderWriterReport, type WriterRun } from './writer-report';
 
 const usage = `Usage: npm run bench:writer -- [flags]
@@ -102,6 +103,7 @@ async function main(argv: string[]) {
   if (values.help) return void process.stdout.write(usage);
   const [count, devices, keys, runCount] = (['messages', 'devices', 'keys', 'runs'] as const).map((name) => positive(name, values[name]));
   const startedAt = new Date();
+  const loadBefore = os.loadavg();
   const messages = fleetMessages(count!, devices!, keys!);
   const runs: WriterRun[] = [];
   for (let i = 1; i <= runCount!; i++) {
@@ -118,10 +120,10 @@ async function main(argv: string[]) {
     devices: devices!,
     keys: keys!,
     runs,
-    machine: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Node.js ${process.version}; load average before: ${os.loadavg().map((n) => n.toFixed(2)).join(', ')}.`,
+    machine: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Node.js ${process.version}; load average before: ${loadBefore.map((n) => n.toFixed(2)).join(', ')}.`,
   });
   mkdirSync(values.out, { recursive: true });
-  const file = path.join(values.out, `writer-${startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.md`);
+  const file = path.join(values.out, `writer-${fileStamp(startedAt)}.md`);
   writeFileSync(file, report);
   process.stdout.write(`median ${Math.round((count! / median(runs.map((r) => r.wallMs))) * 1000).toLocaleString('en-US')} msg/s · report: ${path.relative(process.cwd(), file)}\n`);
 }
