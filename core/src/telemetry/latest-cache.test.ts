@@ -70,6 +70,30 @@ describe('latest cache', () => {
     expect(await latest.read(tenant, device)).toEqual([{ key: 'temp', value: 1, ts: new Date(NOW - 10 * DAY) }]);
   });
 
+  it('merges a batch as if point by point: the later of two equal timestamps wins, the longest retention stays', async () => {
+    const { latest, cache } = setup();
+    await latest.record([point(device, NOW - 3_000, { temp: 10 }, 90)], 30);
+    const reads = jest.spyOn(cache, 'getJson');
+    const writes = jest.spyOn(cache, 'setJson');
+    await latest.record(
+      [
+        point(device, NOW - 3_000, { temp: 11 }, 7), // same time as the stored value: the later write wins
+        point(device, NOW - 2_000, { door: 'open' }, 7),
+        point(device, NOW - 2_000, { door: 'closed' }, 7),
+        point(device, NOW - 4_000, { temp: 9 }, 7), // older than both
+      ],
+      30,
+    );
+    expect([reads.mock.calls.length, writes.mock.calls.length]).toEqual([1, 1]);
+    expect(await latest.read(tenant, device)).toEqual([
+      { key: 'door', value: 'closed', ts: new Date(NOW - 2_000) },
+      { key: 'temp', value: 11, ts: new Date(NOW - 3_000) },
+    ]);
+    // temp keeps the 90 days it was first written with: visible for 80 more days.
+    const after80Days = createLatestCache(cache, seedFrom().seed, () => NOW + 80 * DAY);
+    expect((await after80Days.read(tenant, device))?.map((v) => v.key)).toEqual(['temp']);
+  });
+
   it('keys entries by tenant: another tenant asking for the same device id gets nothing', async () => {
     const { latest } = setup();
     await latest.record([point(device, NOW - 1_000, { temp: 22 })], 30);
