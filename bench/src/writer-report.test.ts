@@ -18,17 +18,28 @@ describe('renderWriterReport', () => {
       devices: 5_000,
       keys: 3,
       runs: [run(10_000, 60), run(8_000, 50), run(20_000, 90)],
+      bus: 'in-process',
       machine: '2 × test CPU',
     });
     expect(report).toContain('| stored, msg/s | **10,000** | 10,000 · 12,500 · 5,000 |');
     expect(report).toContain('| main thread busy, µs per message | **60.0** | 60.0 · 50.0 · 90.0 |');
     expect(report).toContain('| garbage collection, share of the time | **6.0 %** |');
     expect(report).toContain('npm run bench:writer -- --messages 100000');
+    expect(report).toContain('the in-process bus');
+  });
+
+  it('names Kafka when the messages went through it', () => {
+    const report = renderWriterReport({
+      startedAt: new Date(0), argv: ['--runs', '1'], messages: 1, devices: 1, keys: 1, machine: 'm', bus: 'kafka',
+      runs: [{ wallMs: 1, mainUsPerMessage: 1, cpuUsPerMessage: 1, gcShare: 0 }],
+    });
+    expect(report).toContain('Kafka (KAFKA_BROKERS');
+    expect(report).toContain('KAFKA_BROKERS=… npm run bench:writer -- --runs 1');
   });
 
   it('shows the plain command when no flag was given', () => {
     const report = renderWriterReport({
-      startedAt: new Date(0), argv: [], messages: 1, devices: 1, keys: 1, machine: 'm',
+      startedAt: new Date(0), argv: [], messages: 1, devices: 1, keys: 1, machine: 'm', bus: 'in-process',
       runs: [{ wallMs: 1, mainUsPerMessage: 1, cpuUsPerMessage: 1, gcShare: 0 }],
     });
     expect(report).toContain('```\nnpm run bench:writer\n```');

@@ -17,6 +17,8 @@ export interface WriterBenchResult {
   devices: number;
   keys: number;
   runs: WriterRun[];
+  /** Which bus carried the messages: the embedded default, or Kafka (KAFKA_BROKERS). */
+  bus: 'in-process' | 'kafka';
   machine: string;
 }
 
@@ -30,6 +32,11 @@ export function median(values: number[]): number {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const perSecond = (run: WriterRun, messages: number) => (messages / run.wallMs) * 1000;
 
+const busText = {
+  'in-process': 'the in-process bus as the platform tunes it',
+  kafka: 'Kafka (KAFKA_BROKERS; its consumer and producer, and the write journal exactly-once needs there)',
+};
+
 /** The median run of each figure, then every run: the markdown the bench writes. */
 export function renderWriterReport(r: WriterBenchResult): string {
   const rate = (run: WriterRun) => perSecond(run, r.messages);
@@ -38,9 +45,9 @@ export function renderWriterReport(r: WriterBenchResult): string {
   return [
     `# Writer benchmark: ${int(r.messages)} messages from ${int(r.devices)} devices, ${r.keys} keys each`,
     '',
-    `${r.startedAt.toISOString()} · the consumer half of the embedded platform in this process: the in-process`,
-    'bus as the platform tunes it, the telemetry writer into embedded chDB with the latest-value cache, and',
-    'the rule worker (no rules). The messages are built before the clock starts; publishing them is timed.',
+    `${r.startedAt.toISOString()} · the consumer half of the embedded platform in this process: ${busText[r.bus]},`,
+    'the telemetry writer into embedded chDB with the latest-value cache, and the rule worker (no rules).',
+    'The messages are built before the clock starts; publishing them is timed.',
     '',
     '| figure | median | runs |',
     '|---|---|---|',
@@ -52,7 +59,7 @@ export function renderWriterReport(r: WriterBenchResult): string {
     '## Parameters',
     '',
     '```',
-    r.argv.length ? `npm run bench:writer -- ${r.argv.join(' ')}` : 'npm run bench:writer',
+    `${r.bus === 'kafka' ? 'KAFKA_BROKERS=… ' : ''}npm run bench:writer${r.argv.length ? ` -- ${r.argv.join(' ')}` : ''}`,
     '```',
     '',
     '## Machine',

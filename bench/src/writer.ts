@@ -1,14 +1,16 @@
 // `npm run bench:writer`: the consumer half of the embedded platform on its own, without
 // devices, sockets or a load generator: how much one stored message costs the main thread
 // and the process. The ingest bench measures everything together; this one says how much
-// of the shared event loop the writer side takes. Writes bench/results/writer-*.md.
+// of the shared event loop the writer side takes. With KAFKA_BROKERS set the messages go
+// through Kafka (fresh topics per run), as in the platform's Kafka mode. Writes
+// bench/results/writer-*.md.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
-import { createClickHouseStore, createLogger, createMemoryBus, createMemoryCache, telemetryTopic, uuidv7, type TelemetryMessage } from '@ump/core';
+import { createClickHouseStore, createEventBus, createLogger, createMemoryCache, telemetryTopic, uuidv7, type TelemetryMessage } from '@ump/core';
 import { createEmbeddedTestDatabase } from '@ump/db/src/testing';
 import { EMBEDDED_BUS_OPTIONS } from '@ump/gateway/src/embedded/bus-options';
 import { createRuleWorker, createTelemetryWriter } from '@ump/ingest';
@@ -22,6 +24,8 @@ const usage = `Usage: npm run bench:writer -- [flags]
   --keys N       values per message (default 3)
   --runs N       runs; the report gives the median (default 3)
   --out DIR      where the report goes (default bench/results)
+
+KAFKA_BROKERS=host:port sends the messages through Kafka instead of the in-process bus.
 `;
 
 const positive = (name: string, text: string) => {
@@ -42,13 +46,14 @@ function fleetMessages(messages: number, devices: number, keys: number): Array<{
 }
 
 /** Publishes every message one by one, as the intake does, and waits until the writer stored them all. */
-async function runOnce(messages: ReturnType<typeof fleetMessages>): Promise<WriterRun> {
+async function runOnce(messages: ReturnType<typeof fleetMessages>, kafkaBrokers: string[] | undefined): Promise<WriterRun> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ump-bench-writer-'));
   const logger = createLogger({ name: 'bench-writer', level: 'warn' });
   const { db, drop } = await createEmbeddedTestDatabase();
   const cache = createMemoryCache();
   const store = createClickHouseStore({ dataDir, latestCache: cache });
-  const bus = createMemoryBus(EMBEDDED_BUS_OPTIONS);
+  // Fresh topics and groups per run, so no run reads another's messages.
+  const bus = createEventBus({ kafkaBrokers, topicPrefix: `bench-writer-${crypto.randomUUID()}.`, clientId: 'bench-writer', logger, ...EMBEDDED_BUS_OPTIONS });
   const registry = new Registry();
   try {
     await store.migrate();
@@ -61,11 +66,13 @@ async function runOnce(messages: ReturnType<typeof fleetMessages>): Promise<Writ
     const gc = new PerformanceObserver((list) => list.getEntries().forEach((entry) => (gcMs += entry.duration)));
     gc.observe({ entryTypes: ['gc'] });
     const [elu, cpu, started] = [performance.eventLoopUtilization(), process.cpuUsage(), performance.now()];
+    const published: Array<Promise<void>> = [];
     for (let i = 0; i < messages.length; i++) {
-      void bus.publish(telemetryTopic.name, [messages[i]!]);
+      published.push(bus.publish(telemetryTopic.name, [messages[i]!]));
       // Let the consumers run in between, as they would between socket reads.
       if (i % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve));
     }
+    await Promise.all(published);
     while ((await written()) < messages.length) await new Promise((resolve) => setTimeout(resolve, 20));
     const wallMs = performance.now() - started;
     const busy = performance.eventLoopUtilization(elu);
@@ -102,13 +109,14 @@ async function main(argv: string[]) {
   });
   if (values.help) return void process.stdout.write(usage);
   const [count, devices, keys, runCount] = (['messages', 'devices', 'keys', 'runs'] as const).map((name) => positive(name, values[name]));
+  const kafkaBrokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
   const startedAt = new Date();
   const loadBefore = os.loadavg();
   const messages = fleetMessages(count!, devices!, keys!);
   const runs: WriterRun[] = [];
   for (let i = 1; i <= runCount!; i++) {
     process.stdout.write(`run ${i}/${runCount}: storing ${count!.toLocaleString('en-US')} messages… `);
-    const run = await runOnce(messages);
+    const run = await runOnce(messages, kafkaBrokers);
     runs.push(run);
     process.stdout.write(`${Math.round((count! / run.wallMs) * 1000).toLocaleString('en-US')} msg/s, main thread ${run.mainUsPerMessage.toFixed(1)} µs/msg\n`);
   }
@@ -120,6 +128,7 @@ async function main(argv: string[]) {
     devices: devices!,
     keys: keys!,
     runs,
+    bus: kafkaBrokers?.length ? 'kafka' : 'in-process',
     machine: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Node.js ${process.version}; load average before: ${loadBefore.map((n) => n.toFixed(2)).join(', ')}.`,
   });
   mkdirSync(values.out, { recursive: true });

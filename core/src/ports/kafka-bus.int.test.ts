@@ -175,6 +175,16 @@ describeWith('kafka')('kafka bus', () => {
     ]);
   });
 
+  test('hands a consumer batches of more than kafkajs\' default 1 MiB a partition', async () => {
+    // 6,000 messages of ~300 bytes on one partition: 1.8 MB, two fetches at 1 MiB.
+    const value = { reading: 'x'.repeat(280) };
+    for (let i = 0; i < 12; i++) await bus.publish(topic, Array.from({ length: 500 }, () => ({ key: 'one-partition', value })));
+    const sizes: number[] = [];
+    track(await bus.subscribe({ topic, groupId: 'big', fromBeginning: true, handleBatch: async ({ messages }) => void sizes.push(messages.length) }));
+    await eventually(() => sizes.reduce((a, b) => a + b, 0) === 6_000, within);
+    expect(Math.max(...sizes)).toBeGreaterThan(3_600);
+  });
+
   test('createEventBus builds the Kafka adapter when brokers are given', async () => {
     const viaFactory = createEventBus({ kafkaBrokers: [...brokers, ' '], clientId: 'ump-test', topicPrefix: prefix });
     await viaFactory.publish(topic, [{ key: 'k', value: 1 }]);
@@ -215,5 +225,6 @@ describe('kafka bus without a broker', () => {
   it('rejects invalid options', () => {
     expect(() => createKafkaBus({ brokers: [], clientId: 'c' })).toThrow(TypeError);
     expect(() => createKafkaBus({ brokers: ['h:1'], clientId: 'c', partitions: 0 })).toThrow(RangeError);
+    expect(() => createKafkaBus({ brokers: ['h:1'], clientId: 'c', maxBytesPerPartition: 0 })).toThrow(RangeError);
   });
 });

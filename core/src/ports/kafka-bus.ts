@@ -1,9 +1,10 @@
-import { Kafka, Partitioners, type Admin } from 'kafkajs';
+import { Kafka, type Admin } from 'kafkajs';
 import { assertSubscribeOptions, encodeMessages } from './event-bus-support';
 import type { BusSubscription, EventBus, OutgoingMessage } from './event-bus';
 import { createKafkaSubscription } from './kafka-consumer';
 import { createPublishBatcher } from './publish-batcher';
 import { resolveKafkaBusOptions, type KafkaBusOptions } from './kafka-options';
+import { murmur2Partitioner } from './kafka-partitioner';
 import { isRetriable, kafkaLogSettings, withTimeout } from './kafka-support';
 
 export type { KafkaBusOptions } from './kafka-options';
@@ -54,8 +55,9 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        // murmur2 like the Java client; naming it also silences kafkajs' partitioner warning.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        // murmur2 like the Java client, without kafkajs' Long arithmetic; naming a partitioner
+        // also silences kafkajs' warning about its default.
+        createPartitioner: murmur2Partitioner,
         allowAutoTopicCreation: false,
       }),
     );

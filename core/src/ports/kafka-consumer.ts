@@ -39,6 +39,9 @@ export function createKafkaSubscription(settings: KafkaSubscriptionSettings): { 
     // per message (a small telemetry record), so bigger messages only end the wait sooner.
     ...(linger ? { minBytes: linger.minMessages * LINGER_BYTES_PER_MESSAGE } : {}),
     maxWaitTimeInMs: linger ? Math.max(linger.maxWaitMs, 1) : tuning.maxWaitTimeMs,
+    // Room for a full batch of every partition the consumer works on at once.
+    maxBytesPerPartition: tuning.maxBytesPerPartition,
+    maxBytes: tuning.maxBytesPerPartition * tuning.concurrency,
     // The bus creates topics with the configured partitions; never let a fetch create one.
     allowAutoTopicCreation: false,
     // kafkajs leaves a consumer dead after a non-retriable crash; a service would silently
