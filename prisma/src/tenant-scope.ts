@@ -20,10 +20,10 @@ export const relationFields: Record<string, readonly string[]> = {
   TicketPolicy: ['tickets'],
   Ticket: ['policy', 'alerts', 'comments'],
   TicketComment: ['ticket'],
-  Firmware: ['rollouts'],
-  DeviceFirmware: [],
+  Firmware: ['rollouts', 'runningOn', 'ranBefore', 'assignedTo', 'rollbackTargetOf'],
+  DeviceFirmware: ['currentFirmware', 'previousFirmware', 'targetFirmware'],
   Rollout: ['firmware', 'devices', 'transitions', 'gateResults'],
-  RolloutDevice: ['rollout'],
+  RolloutDevice: ['rollout', 'previousFirmware'],
   RolloutTransition: ['rollout'],
   RolloutGateResult: ['rollout'],
 };

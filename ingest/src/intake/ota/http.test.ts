@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { deadLetterSchema, otaStatusTopic, type ArtifactStore, type IncomingMessage } from '@ump/core';
 import { eventually } from '@ump/core/src/testing/eventually';
 import { collect, createTestWorld, startIntake, type RunningIntake, type TestWorld } from '../testkit';
@@ -108,12 +108,15 @@ describe('GET /api/v1/ota/pending', () => {
     expect((await fetch(`${running.httpUrl}/api/v1/ota/pending`, { method: 'POST', headers: auth(device.token) })).status).toBe(405);
   });
 
-  test('an assignment without a command id, or to a missing firmware, is not pending', async () => {
+  test('an assignment without a command id, or to another tenant’s firmware, is not pending', async () => {
     const device = await addDevice();
     const firmware = await addFirmware(world.prisma, artifacts, world.tenantId);
     await assign(world.prisma, device, { targetFirmwareId: firmware.id, commandId: null });
     expect((await poll(device.token)).status).toBe(204);
-    await assign(world.prisma, device, { targetFirmwareId: '00000000-0000-7000-8000-000000000000', commandId: newCommandId() });
+    // A firmware that does not exist cannot be assigned any more (a foreign key); one of
+    // another tenant can, by a bug elsewhere, and must still not be offered.
+    const foreign = await addFirmware(world.prisma, artifacts, randomUUID());
+    await assign(world.prisma, device, { targetFirmwareId: foreign.id, commandId: newCommandId() });
     expect((await poll(device.token)).status).toBe(204);
   });
 });

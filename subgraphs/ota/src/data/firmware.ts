@@ -72,21 +72,24 @@ export const firmwareStore = {
   },
 
   /**
-   * Deletes the row; false when it is not in scope. CONFLICT when a rollout uses it (the
-   * foreign key is the backstop for a rollout created after the caller's check).
+   * Deletes the row; false when it is not in scope. CONFLICT when anything still refers to
+   * it: the foreign keys (rollouts, device_firmware, rollout_devices) are the backstop for a
+   * rollout created or a device report stored after the caller's checks.
    */
   async remove(db: TenantDb, id: string) {
     try {
       const { count } = await db.firmware.deleteMany({ where: { id } });
       return count > 0;
     } catch (error) {
-      if (isForeignKeyViolation(error)) throw inUse();
+      if (isForeignKeyViolation(error)) throw referredTo();
       throw error;
     }
   },
 };
 
 export const inUse = () => conflict('A rollout uses this firmware; it can be deleted once no rollout refers to it', 'id');
+const referredTo = () =>
+  conflict('A rollout or a device (running it, having run it, assigned it or rolling back to it) refers to this firmware; it can be deleted once nothing does', 'id');
 
 /** CONFLICT on `id` for firmwareStore.deviceReferences' counts; null when nothing refers to it. */
 export function neededByDevices(references: { devices: number; rollbackTargets: number }) {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
+import { forTenant } from '@ump/db';
+import { firmwareStore } from '../data/firmware';
 import { seedFirmware, seedRollout, seedRolloutDevices, seedTenant, sha256Of } from '../../test/fixture';
 import { USER, useOtaSubgraph } from '../../test/harness';
 import * as netGuard from '../net-guard';
@@ -13,6 +15,8 @@ jest.mock('../net-guard', () => {
   const actual = jest.requireActual<typeof import('../net-guard')>('../net-guard');
   return { ...actual, refusalOf: jest.fn(actual.refusalOf) };
 });
+
+type Seed = Awaited<ReturnType<typeof seedTenant>>;
 
 const MAX = 64 * 1024;
 const h = useOtaSubgraph({ maxUploadBytes: MAX, fetchTimeoutMs: 2_000, allowPrivateNetworks: true });
@@ -324,6 +328,28 @@ describe('firmware reads and deletes', () => {
       expect((await h.ok(seed, 'OPERATOR', 'mutation($id: ID!) { deleteFirmware(id: $id) }', { id: firmware.id })).deleteFirmware).toBe(firmware.id);
     },
   );
+
+  // The resolver checks first; the foreign keys catch a report or assignment stored between
+  // those checks and the delete.
+  it.each([
+    ['a device runs', (seed: Seed, id: string) => h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, currentFirmwareId: id } })],
+    ['a device ran', (seed: Seed, id: string) => h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, previousFirmwareId: id } })],
+    ['a device is assigned', (seed: Seed, id: string) => h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, targetFirmwareId: id } })],
+    ['a rollout would roll back to', async (seed: Seed, id: string) => {
+      const rollout = await seedRollout(h.prisma, seed, (await seedFirmware(h.prisma, seed)).id, { state: 'SUCCEEDED' });
+      await seedRolloutDevices(h.prisma, seed, rollout.id, [[seed.device.id, 'UPDATED']]);
+      await h.prisma.rolloutDevice.updateMany({ where: { rolloutId: rollout.id }, data: { previousFirmwareId: id } });
+    }],
+  ])('the database refuses to delete a firmware %s, past the resolver’s checks', async (_what, refer) => {
+    const seed = await seedTenant(h.prisma);
+    const firmware = await seedFirmware(h.prisma, seed);
+    await refer(seed, firmware.id);
+    await expect(firmwareStore.remove(forTenant(h.prisma, seed.tenant.id), firmware.id)).rejects.toMatchObject({
+      extensions: { code: 'CONFLICT', field: 'id' },
+      message: expect.stringContaining('refers to this firmware'),
+    });
+    expect(await h.prisma.firmware.count({ where: { id: firmware.id } })).toBe(1);
+  });
 
   it('refuses to delete a firmware a rollout would roll devices back to', async () => {
     const seed = await seedTenant(h.prisma);
