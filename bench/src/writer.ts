@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
-import { createClickHouseStore, createEventBus, createLogger, createMemoryCache, telemetryTopic, uuidv7, type TelemetryMessage } from '@ump/core';
+import { createClickHouseStore, createEventBus, createLogger, createMemoryCache, telemetryEnv, telemetryTopic, uuidv7, type TelemetryMessage } from '@ump/core';
 import { createEmbeddedTestDatabase } from '@ump/db/src/testing';
 import { EMBEDDED_BUS_OPTIONS } from '@ump/gateway/src/embedded/bus-options';
 import { createRuleWorker, createTelemetryWriter } from '@ump/ingest';
@@ -109,7 +109,8 @@ async function main(argv: string[]) {
   });
   if (values.help) return void process.stdout.write(usage);
   const [count, devices, keys, runCount] = (['messages', 'devices', 'keys', 'runs'] as const).map((name) => positive(name, values[name]));
-  const kafkaBrokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
+  // Parsed as the platform parses it, so the bench uses Kafka exactly when the platform would.
+  const kafkaBrokers = telemetryEnv.shape.KAFKA_BROKERS.parse(process.env.KAFKA_BROKERS);
   const startedAt = new Date();
   const loadBefore = os.loadavg();
   const messages = fleetMessages(count!, devices!, keys!);
@@ -128,7 +129,7 @@ async function main(argv: string[]) {
     devices: devices!,
     keys: keys!,
     runs,
-    bus: kafkaBrokers?.length ? 'kafka' : 'in-process',
+    bus: kafkaBrokers ? 'kafka' : 'in-process',
     machine: `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Node.js ${process.version}; load average before: ${loadBefore.map((n) => n.toFixed(2)).join(', ')}.`,
   });
   mkdirSync(values.out, { recursive: true });

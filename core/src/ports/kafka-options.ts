@@ -40,7 +40,8 @@ export interface KafkaBusOptions {
    * Most bytes a fetch returns per partition, and so the size of a consumer's biggest batch;
    * default 8 MiB, some 25,000 telemetry messages. kafkajs' own 1 MiB made batches of about
    * 3,000, and each batch costs the telemetry writer four chDB statements however small:
-   * the writer stored 1.45x faster with 8 MiB (measured, `npm run bench:writer` on Kafka).
+   * the writer stored 1.1-1.5x faster with 8 MiB (measured, `npm run bench:writer` on
+   * Kafka; bench/README.md, "Through Kafka").
    */
   maxBytesPerPartition?: number;
   /** subscribe() rejects when the consumer has not joined its group by then; default 90000 ms. */

@@ -331,10 +331,12 @@ describe('firmware reads and deletes', () => {
 
   // The resolver checks first; the foreign keys catch a report or assignment stored between
   // those checks and the delete.
+  const deviceNaming = (column: 'currentFirmwareId' | 'previousFirmwareId' | 'targetFirmwareId') => (seed: Seed, id: string) =>
+    h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, [column]: id } });
   it.each([
-    ['a device runs', (seed: Seed, id: string) => h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, currentFirmwareId: id } })],
-    ['a device ran', (seed: Seed, id: string) => h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, previousFirmwareId: id } })],
-    ['a device is assigned', (seed: Seed, id: string) => h.prisma.deviceFirmware.create({ data: { deviceId: seed.device.id, tenantId: seed.tenant.id, targetFirmwareId: id } })],
+    ['a device runs', deviceNaming('currentFirmwareId')],
+    ['a device ran', deviceNaming('previousFirmwareId')],
+    ['a device is assigned', deviceNaming('targetFirmwareId')],
     ['a rollout would roll back to', async (seed: Seed, id: string) => {
       const rollout = await seedRollout(h.prisma, seed, (await seedFirmware(h.prisma, seed)).id, { state: 'SUCCEEDED' });
       await seedRolloutDevices(h.prisma, seed, rollout.id, [[seed.device.id, 'UPDATED']]);
