@@ -26,6 +26,8 @@ export interface TestFirmware {
 }
 
 /** A firmware row of `tenantId` and its bytes (random, `size` of them) under `${tenantId}/${id}`. */
+let firmwareCount = 0;
+
 export async function addFirmware(
   prisma: PrismaClient,
   artifacts: ArtifactStore,
@@ -37,7 +39,8 @@ export async function addFirmware(
   const id = randomUUID();
   const storageKey = `${tenantId}/${id}`;
   await artifacts.put(storageKey, Readable.from([bytes]), { expectedSha256: sha256 });
-  const version = `1.${randomBytes(2).readUInt16BE()}.0`;
+  // A counter, not only chance: two random minors in one tenant collided about once in a hundred runs.
+  const version = `1.${++firmwareCount}.${randomBytes(2).readUInt16BE()}`;
   await prisma.firmware.create({ data: { id, tenantId, title, version, size, sha256, storageKey, source: 'UPLOAD' } });
   return { id, tenantId, title, version, size, sha256, bytes };
 }
